@@ -1,0 +1,74 @@
+// Bounds-checked reader over received bytes that knows where every field sits.
+//
+// Every read is checked. A read past the end returns 0 (or an empty span), consumes
+// nothing more and latches the absolute offset of the first failed read ("sticky
+// underflow"). Parsers check declared lengths first and then read inside bounded
+// sub-readers (take()), so the latch is a backstop for a forgotten length check, not
+// the primary validation: fuzz targets assert that it never trips.
+//
+// Offsets are absolute: a sub-reader over the third segment descriptor still reports
+// positions relative to the start of the whole parameter list, which is what SCSI
+// sense-key-specific field pointers need (SPC-4 4.5.2.4.2).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace xg::base {
+
+class ByteReader {
+ public:
+  // `base` is the absolute offset of bytes[0] within the enclosing message.
+  explicit ByteReader(std::span<const std::uint8_t> bytes, std::size_t base = 0)
+      : bytes_(bytes), base_(base) {}
+
+  std::size_t offset() const { return base_ + pos_; }  // absolute offset of the next byte
+  std::size_t start() const { return base_; }           // absolute offset of this reader's byte 0
+  std::size_t size() const { return bytes_.size(); }
+  std::size_t position() const { return pos_; }         // relative to this reader's byte 0
+  std::size_t remaining() const { return bytes_.size() - pos_; }
+  bool has(std::size_t n) const { return n <= remaining(); }
+  bool empty() const { return remaining() == 0; }
+
+  std::uint8_t u8();
+  std::uint16_t be16();
+  std::uint32_t be24();
+  std::uint32_t be32();
+  std::uint64_t be48();
+  std::uint64_t be64();
+  std::uint16_t le16();
+  std::uint32_t le32();
+  std::uint64_t le64();
+
+  // The next n bytes (empty span on underflow).
+  std::span<const std::uint8_t> bytes(std::size_t n);
+  void skip(std::size_t n);
+  // True if the next n bytes are all zero; consumes them either way.
+  bool zeros(std::size_t n);
+
+  // Reads that do not move: the byte at `relative` from this reader's start (0 if outside).
+  std::uint8_t peek_u8(std::size_t relative) const;
+
+  // Child reader over the next n bytes that keeps absolute offsets. nullopt (and nothing
+  // consumed) when fewer than n bytes remain.
+  std::optional<ByteReader> take(std::size_t n);
+  // Child reader over everything left.
+  ByteReader rest();
+
+  bool ok() const { return !underflow_at_.has_value(); }
+  std::optional<std::size_t> underflow_at() const { return underflow_at_; }
+
+ private:
+  // Big- or little-endian unsigned integer of `width` bytes; 0 and latch on underflow.
+  std::uint64_t read_uint(std::size_t width, bool big_endian);
+  bool claim(std::size_t n);
+
+  std::span<const std::uint8_t> bytes_;
+  std::size_t base_ = 0;
+  std::size_t pos_ = 0;
+  std::optional<std::size_t> underflow_at_;
+};
+
+}  // namespace xg::base

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package xgate's build and tests need. Idempotent: when all
+# are present it installs nothing and does not touch the network. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev xxd
+  # libraries (DEVELOPERS.md "Dependencies")
+  libboost-dev libnvme-dev liburing-dev libisal-dev libfmt-dev libspdlog-dev
+  libcli11-dev libtomlplusplus-dev
+  # tests and benchmarks
+  catch2 libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "xgate: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
