@@ -71,6 +71,9 @@ const ForwardedSense* forwarded_from(const Sense& s, ForwardedSense::Source sour
 
 // ---------------------------------------------------------------- constructors
 
+Sense Sense::illegal_request(std::uint8_t asc, std::uint8_t ascq, std::optional<FieldRef> at) {
+  return illegal(asc, ascq, at);
+}
 Sense Sense::invalid_command_operation_code(FieldRef at) { return illegal(0x20, 0x00, at); }
 Sense Sense::invalid_field_in_cdb(FieldRef at) { return illegal(0x24, 0x00, at); }
 Sense Sense::invalid_field_in_param_list(FieldRef at) { return illegal(0x26, 0x00, at); }

@@ -94,6 +94,9 @@ struct Sense {
   }
 
   // ---- ILLEGAL REQUEST, found before any data moves (SPC-4 5.17.7.3) ----
+  // Any ILLEGAL REQUEST ASC/ASCQ; prefer the named constructors below where one exists.
+  static Sense illegal_request(std::uint8_t asc, std::uint8_t ascq,
+                               std::optional<FieldRef> at = std::nullopt);
   static Sense invalid_command_operation_code(FieldRef at = FieldRef::cdb(0));     // 20/00
   static Sense invalid_field_in_cdb(FieldRef at);                                  // 24/00
   static Sense invalid_field_in_param_list(FieldRef at);                           // 26/00
