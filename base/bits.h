@@ -5,13 +5,13 @@
 
 namespace xg::base {
 
-constexpr bool bit(std::uint8_t byte, unsigned n) { return ((byte >> n) & 1U) != 0; }
+constexpr bool bit(std::uint8_t byte, unsigned n) { return ((unsigned{byte} >> n) & 1U) != 0; }
 
 // Bits Hi..Lo of `byte`, shifted down: bits<4, 3>(b) is the two-bit field b4:3.
 template <unsigned Hi, unsigned Lo>
 constexpr std::uint8_t bits(std::uint8_t byte) {
   static_assert(Hi >= Lo && Hi < 8, "bit range inside one byte");
-  return static_cast<std::uint8_t>((byte >> Lo) & ((1U << (Hi - Lo + 1)) - 1U));
+  return static_cast<std::uint8_t>((unsigned{byte} >> Lo) & ((1U << (Hi - Lo + 1)) - 1U));
 }
 
 // The mask of bits Hi..Lo, for "reserved bits must be zero" checks.
