@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev xxd
   # libraries (DEVELOPERS.md "Dependencies")
   libboost-dev libnvme-dev liburing-dev libisal-dev libfmt-dev libspdlog-dev
-  libcli11-dev libtomlplusplus-dev
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   # tests and benchmarks
   catch2 libbenchmark-dev
 )
