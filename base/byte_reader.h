@@ -32,15 +32,16 @@ class ByteReader {
   bool has(std::size_t n) const { return n <= remaining(); }
   bool empty() const { return remaining() == 0; }
 
-  std::uint8_t u8();
-  std::uint16_t be16();
-  std::uint32_t be24();
-  std::uint32_t be32();
-  std::uint64_t be48();
-  std::uint64_t be64();
-  std::uint16_t le16();
-  std::uint32_t le32();
-  std::uint64_t le64();
+  // Defined inline below: these run per field on every parameter list.
+  std::uint8_t u8() { return static_cast<std::uint8_t>(read_uint(1, true)); }
+  std::uint16_t be16() { return static_cast<std::uint16_t>(read_uint(2, true)); }
+  std::uint32_t be24() { return static_cast<std::uint32_t>(read_uint(3, true)); }
+  std::uint32_t be32() { return static_cast<std::uint32_t>(read_uint(4, true)); }
+  std::uint64_t be48() { return read_uint(6, true); }
+  std::uint64_t be64() { return read_uint(8, true); }
+  std::uint16_t le16() { return static_cast<std::uint16_t>(read_uint(2, false)); }
+  std::uint32_t le32() { return static_cast<std::uint32_t>(read_uint(4, false)); }
+  std::uint64_t le64() { return read_uint(8, false); }
 
   // The next n bytes (empty span on underflow).
   std::span<const std::uint8_t> bytes(std::size_t n);
@@ -53,7 +54,12 @@ class ByteReader {
 
   // Child reader over the next n bytes that keeps absolute offsets. nullopt (and nothing
   // consumed) when fewer than n bytes remain.
-  std::optional<ByteReader> take(std::size_t n);
+  std::optional<ByteReader> take(std::size_t n) {
+    if (!has(n)) return std::nullopt;
+    ByteReader child(bytes_.subspan(pos_, n), offset());
+    pos_ += n;
+    return child;
+  }
   // Child reader over everything left.
   ByteReader rest();
 
@@ -62,8 +68,22 @@ class ByteReader {
 
  private:
   // Big- or little-endian unsigned integer of `width` bytes; 0 and latch on underflow.
-  std::uint64_t read_uint(std::size_t width, bool big_endian);
-  bool claim(std::size_t n);
+  std::uint64_t read_uint(std::size_t width, bool big_endian) {
+    if (!claim(width)) return 0;
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < width; ++i) {
+      const std::uint64_t byte = bytes_[pos_ + i];
+      value = big_endian ? (value << 8) | byte : value | (byte << (8 * i));
+    }
+    pos_ += width;
+    return value;
+  }
+  bool claim(std::size_t n) {
+    if (has(n)) return true;
+    latch_underflow();
+    return false;
+  }
+  void latch_underflow();
 
   std::span<const std::uint8_t> bytes_;
   std::size_t base_ = 0;

@@ -129,10 +129,14 @@ Result<void> check_lengths(const Header& h, std::size_t header_length, std::size
   return {};
 }
 
-// Step 4 for CSCDs: one bounded reader per descriptor. Not every list length is a multiple
-// of 32, because EAh/EBh are 64 bytes, so the list is walked by type code.
-Result<std::vector<ByteReader>> walk_cscds(ByteReader list) {
-  std::vector<ByteReader> out;
+// Step 4 for CSCDs: how many descriptors the list holds, each bounds-checked. Not every
+// list length is a multiple of 32, because EAh/EBh are 64 bytes, so the list is walked by
+// type code. `visit` sees one bounded reader per descriptor; the same walk serves the
+// counting pass (steps 4-6) and the decoding pass (step 9), so nothing is allocated to
+// remember where descriptors start.
+template <class Visit>
+Result<std::size_t> walk_cscds(ByteReader list, Visit&& visit) {
+  std::size_t count = 0;
   while (!list.empty()) {
     const std::size_t at = list.offset();
     const std::uint8_t type_code = list.peek_u8(list.position());
@@ -141,14 +145,16 @@ Result<std::vector<ByteReader>> walk_cscds(ByteReader list) {
       return Sense::param_list_length_error(FieldRef::param(at))
           .because("CSCD descriptor runs past CSCD DESCRIPTOR LIST LENGTH");
     }
-    out.push_back(*descriptor);
+    XG_TRY(visit(*descriptor, count));
+    ++count;
   }
-  return out;
+  return count;
 }
 
 // Step 4 for segments: each header is bounds-checked before its DESCRIPTOR LENGTH is used.
-Result<std::vector<ByteReader>> walk_segments(ByteReader list) {
-  std::vector<ByteReader> out;
+template <class Visit>
+Result<std::size_t> walk_segments(ByteReader list, Visit&& visit) {
+  std::size_t count = 0;
   while (!list.empty()) {
     const std::size_t at = list.offset();
     if (!list.has(kSegmentHeaderLength)) {
@@ -163,25 +169,41 @@ Result<std::vector<ByteReader>> walk_segments(ByteReader list) {
       return Sense::param_list_length_error(FieldRef::param(at + 2))
           .because("segment DESCRIPTOR LENGTH runs past SEGMENT DESCRIPTOR LIST LENGTH");
     }
-    out.push_back(*descriptor);
+    XG_TRY(visit(*descriptor, count));
+    ++count;
   }
-  return out;
+  return count;
+}
+
+// Where the first descriptor over a limit starts (for the 26/06 and 26/08 field pointers).
+struct Counted {
+  std::size_t count = 0;
+  std::size_t first_over_limit_at = 0;
+};
+
+template <class Walk>
+Result<Counted> count_descriptors(ByteReader list, std::size_t limit, Walk walk) {
+  Counted c;
+  auto counted = walk(list, [&](const ByteReader& d, std::size_t index) -> Result<void> {
+    if (index == limit) c.first_over_limit_at = d.start();
+    return {};
+  });
+  if (!counted) return std::move(counted).error();
+  c.count = *counted;
+  return c;
 }
 
 // Steps 5 and 6.
-Result<void> check_counts(const Header& h, const std::vector<ByteReader>& cscds,
-                          const std::vector<ByteReader>& segments,
+Result<void> check_counts(const Header& h, const Counted& cscds, const Counted& segments,
                           const CopyManagerLimits& limits) {
-  if (cscds.size() > limits.max_cscd_descriptors) {
-    return Sense::too_many_target_descriptors(
-               FieldRef::param(cscds[limits.max_cscd_descriptors].start()))
-        .because(std::to_string(cscds.size()) + " CSCD descriptors, at most " +
+  if (cscds.count > limits.max_cscd_descriptors) {
+    return Sense::too_many_target_descriptors(FieldRef::param(cscds.first_over_limit_at))
+        .because(std::to_string(cscds.count) + " CSCD descriptors, at most " +
                  std::to_string(limits.max_cscd_descriptors));
   }
-  if (segments.size() > limits.max_segment_descriptors) {
-    return Sense::too_many_segment_descriptors(
-               FieldRef::param(segments[limits.max_segment_descriptors].start()))
-        .because(std::to_string(segments.size()) + " segment descriptors, at most " +
+  if (segments.count > limits.max_segment_descriptors) {
+    return Sense::too_many_segment_descriptors(FieldRef::param(segments.first_over_limit_at))
+        .because(std::to_string(segments.count) + " segment descriptors, at most " +
                  std::to_string(limits.max_segment_descriptors));
   }
   if (h.inline_data_length > limits.max_inline_data_length) {
@@ -222,21 +244,28 @@ Result<void> check_list_id(const Header& h, const CopyManagerLimits& limits) {
   return {};
 }
 
-// Steps 9 and 10.
-Result<void> decode_descriptors(std::vector<ByteReader>& cscds,
-                                std::vector<ByteReader>& segments,
+// Steps 9 and 10: the walks again, now decoding (counts and bounds already hold).
+Result<void> decode_descriptors(ByteReader cscd_list, ByteReader segment_list,
+                                const Counted& cscds, const Counted& segments,
                                 const CopyManagerLimits& limits, ExtendedCopyList& list) {
-  for (auto& r : cscds) {
-    auto cscd = decode_cscd(r, limits);
+  list.cscds.reserve(cscds.count);
+  list.segments.reserve(segments.count);
+  auto cscd_walk = walk_cscds(cscd_list, [&](ByteReader d, std::size_t) -> Result<void> {
+    auto cscd = decode_cscd(d, limits);
     if (!cscd) return std::move(cscd).error();
     list.cscds.push_back(std::move(cscd).value());
-  }
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    // i < max_segment_descriptors (a uint16_t), checked in step 5.
-    auto segment = decode_segment(segments[i], static_cast<std::uint16_t>(i), limits);
-    if (!segment) return std::move(segment).error();
-    list.segments.push_back(std::move(segment).value());
-  }
+    return {};
+  });
+  if (!cscd_walk) return std::move(cscd_walk).error();
+  auto segment_walk =
+      walk_segments(segment_list, [&](ByteReader d, std::size_t index) -> Result<void> {
+        // index < max_segment_descriptors (a uint16_t), checked in step 5.
+        auto segment = decode_segment(d, static_cast<std::uint16_t>(index), limits);
+        if (!segment) return std::move(segment).error();
+        list.segments.push_back(std::move(segment).value());
+        return {};
+      });
+  if (!segment_walk) return std::move(segment_walk).error();
   return {};
 }
 
@@ -267,15 +296,17 @@ Result<ExtendedCopyList> decode_extended_copy(std::span<const std::uint8_t> para
   ByteReader segment_list = *r.take(h.segment_descriptor_list_length);
   auto inline_data = r.bytes(h.inline_data_length);
 
-  auto cscds = walk_cscds(cscd_list);
+  auto cscds = count_descriptors(cscd_list, limits.max_cscd_descriptors,
+                                 [](ByteReader l, auto&& v) { return walk_cscds(l, v); });
   if (!cscds) return std::move(cscds).error();
-  auto segments = walk_segments(segment_list);
+  auto segments = count_descriptors(segment_list, limits.max_segment_descriptors,
+                                    [](ByteReader l, auto&& v) { return walk_segments(l, v); });
   if (!segments) return std::move(segments).error();
   XG_TRY(check_counts(h, *cscds, *segments, limits));
   XG_TRY(check_list_id(h, limits));
 
-  ExtendedCopyList list = h.list;
-  XG_TRY(decode_descriptors(*cscds, *segments, limits, list));
+  ExtendedCopyList list = std::move(header->list);
+  XG_TRY(decode_descriptors(cscd_list, segment_list, *cscds, *segments, limits, list));
   list.inline_data.assign(inline_data.begin(), inline_data.end());
   return list;
 }

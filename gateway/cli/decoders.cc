@@ -14,6 +14,8 @@ std::string hex_code(std::uint64_t value, int digits) {
 
 const std::vector<DecoderEntry>& decoders() {
   static const std::vector<DecoderEntry> table = {
+      {"xcopy", "EXTENDED COPY(LID1) parameter list (83h/00h)", describe_xcopy_lid1},
+      {"xcopy-lid4", "EXTENDED COPY(LID4) parameter list (83h/01h)", describe_xcopy_lid4},
       {"sense", "sense data, fixed (70h/71h) or descriptor (72h/73h) format", describe_sense_bytes},
   };
   return table;
