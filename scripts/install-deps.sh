@@ -11,6 +11,8 @@ packages=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   # tests and benchmarks
   catch2 libbenchmark-dev
+  # the QEMU guest for interop tests (tests/interop/vm): NVMe namespaces with Copy
+  qemu-system-x86 cpio
 )
 
 missing=()
