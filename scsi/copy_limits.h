@@ -33,6 +33,8 @@ struct CopyManagerLimits {
   // Segment and CSCD descriptor type codes implemented, ascending (e.g. 02h, E4h).
   // EXTENDED COPY validation refuses every other code with 26/09 or 26/07.
   std::vector<std::uint8_t> implemented_descriptor_types = {0x02, 0xE4};
+
+  friend bool operator==(const CopyManagerLimits&, const CopyManagerLimits&) = default;
 };
 
 struct RodTokenLimits {
@@ -48,6 +50,8 @@ struct RodTokenLimits {
   std::uint64_t optimal_bytes_in_block_rod_transfer = 0;
   std::uint64_t optimal_bytes_to_token_per_segment = 0;
   std::uint64_t optimal_bytes_from_token_per_segment = 0;
+
+  friend bool operator==(const RodTokenLimits&, const RodTokenLimits&) = default;
 };
 
 }  // namespace xg::scsi
