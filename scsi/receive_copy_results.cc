@@ -488,7 +488,7 @@ Result<RodTokenInformation> decode_rod_token_information(std::span<const std::ui
   while (!list->empty()) {
     RodTokenDescriptor d;
     d.id_for_creating_rod_cscd_descriptor = list->be16();
-    const auto token = list->bytes(kRodTokenLength);
+    const auto token = list->bytes(kRrtiRodTokenSize);
     std::copy(token.begin(), token.end(), d.rod_token.begin());
     info.rod_tokens.push_back(d);
   }

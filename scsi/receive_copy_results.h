@@ -265,12 +265,12 @@ Result<CopyDataLid4> decode_copy_data_lid4(std::span<const std::uint8_t> bytes);
 // The token is 512 opaque bytes here (its format is scsi/rod_token.h's business), so the
 // descriptor list must be whole 514-byte descriptors: SPC-4 ROD tokens have ROD TOKEN
 // LENGTH 01F8h.
-inline constexpr std::size_t kRodTokenLength = 512;
-inline constexpr std::size_t kRodTokenDescriptorLength = 2 + kRodTokenLength;  // 0202h
+inline constexpr std::size_t kRrtiRodTokenSize = 512;  // the token, opaque here
+inline constexpr std::size_t kRodTokenDescriptorLength = 2 + kRrtiRodTokenSize;  // 0202h
 
 struct RodTokenDescriptor {
   std::uint16_t id_for_creating_rod_cscd_descriptor = 0;
-  std::array<std::uint8_t, kRodTokenLength> rod_token{};
+  std::array<std::uint8_t, kRrtiRodTokenSize> rod_token{};
   friend bool operator==(const RodTokenDescriptor&, const RodTokenDescriptor&) = default;
 };
 

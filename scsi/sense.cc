@@ -264,9 +264,12 @@ void apply_sense_key_specific(Sense& s, std::uint8_t b0, std::uint16_t value) {
   }
 }
 
-// A forwarded area in fixed format: status byte then sense bytes up to `end`.
+// A forwarded area in fixed format: status byte then sense bytes up to `end`. `sense` is
+// exactly the declared sense data (8 + ADDITIONAL SENSE LENGTH bytes); an area offset or
+// end beyond it comes from a hostile or corrupt CSI and is clipped, never read.
 void read_forwarded_area(Sense& s, std::span<const std::uint8_t> sense, std::size_t at,
                          std::size_t end, ForwardedSense::Source source) {
+  end = std::min(end, sense.size());
   if (at < kFixedLength || at >= end) return;
   ForwardedSense f;
   f.source = source;
@@ -307,8 +310,10 @@ base::Result<Sense, SenseDecodeError> decode_fixed(base::ByteReader& r, std::spa
     const std::size_t src = csi >> 24;
     const std::size_t dst = (csi >> 16) & 0xFF;
     // Each area runs to the start of the next one or to the end of the sense data.
-    read_forwarded_area(s, all, src, dst > src ? dst : total, ForwardedSense::Source::kCopySource);
-    read_forwarded_area(s, all, dst, src > dst ? src : total,
+    const auto declared = all.first(total);
+    read_forwarded_area(s, declared, src, dst > src ? dst : total,
+                        ForwardedSense::Source::kCopySource);
+    read_forwarded_area(s, declared, dst, src > dst ? src : total,
                         ForwardedSense::Source::kCopyDestination);
   } else if (csi != 0) {
     s.command_specific = csi;

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "scsi/copy_limits.h"
+#include "scsi/rod_token.h"  // ROD type codes
 #include "scsi/inquiry.h"
 #include "scsi/sense.h"
 
@@ -48,9 +49,7 @@ inline constexpr std::uint16_t kTpcGeneralCopyOperations = 0x8001;
 inline constexpr std::uint16_t kTpcStreamCopyOperations = 0x9101;
 inline constexpr std::uint16_t kTpcHeldData = 0xC001;
 
-// ROD TYPE values used in 0108h (SPC-4 5.17.6.2 "ROD type", SBC-4 block zero ROD).
-inline constexpr std::uint32_t kRodTypeAccessUponReference = 0x0001'0000;
-inline constexpr std::uint32_t kRodTypeBlockDeviceZero = 0xFFFF'0001;
+// ROD TYPE values used in 0108h come from scsi/rod_token.h (kRodType*).
 
 // 0000h Block Device ROD Token Limits (SBC-4), DESCRIPTOR LENGTH 0020h (36 bytes):
 // bytes 4-9 reserved, 10-11, 12-15, 16-19, 20-27, 28-35 as below. Blocks; 0 = not reported.

@@ -133,6 +133,21 @@ TEST_CASE("Sense: decoder refuses bad response codes and lengths past the buffer
   CHECK_FALSE(xg::scsi::decode_sense(hex("70 00 05")).has_value());
 }
 
+TEST_CASE("Sense: forwarded-area offsets past the sense data are clipped, never read",
+          "[scsi][sense][malformed]") {
+  // CSI byte 0 points at byte 18 (inside), byte 1 at byte 200 (far past the 20 bytes the
+  // buffer holds): the source area must end at the declared sense, not at byte 200.
+  const auto bytes = hex("70 00 0A 00000000 0C 12C80000 0D 01 00 000000 02 AA");
+  auto s = xg::scsi::decode_sense(bytes);
+  REQUIRE(s.has_value());
+  REQUIRE(s->forwarded.size() == 1);
+  CHECK(s->forwarded[0].status == 0x02);
+  CHECK(s->forwarded[0].sense == xg::test::Bytes{0xAA});
+  // A short fixed sense (ADDITIONAL SENSE LENGTH 4) whose CSI names areas it does not have.
+  CHECK(xg::scsi::decode_sense(hex("70 00 0A 00000000 04 1213 0000")).has_value());
+  (void)xg::scsi::describe(*s);
+}
+
 TEST_CASE("Sense: describe() names key, ASC/ASCQ, segment and pointer", "[scsi][sense]") {
   CHECK(xg::scsi::describe(Sense::copy_target_not_reachable(0, FieldRef::param(16))) ==
         "COPY ABORTED 0D/02 COPY TARGET DEVICE NOT REACHABLE; segment 0; segment pointer: "
