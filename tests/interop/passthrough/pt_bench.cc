@@ -1,0 +1,173 @@
+// pt_bench: 4 KiB random reads or writes through PassthroughDevice at a fixed queue depth,
+// for the guest benchmark (tests/interop/vm/tests/nvme_bench.sh). Each completion handler
+// submits the next command until the time is up, so exactly QD commands stay in flight.
+//
+// Usage: pt_bench NODE [--path uring|ioctl] [--qd N] [--seconds S] [--op read|write]
+//                      [--fixed] [--span-mib M]
+// Prints one line: "path=uring op=read qd=32 fixed=0 ios=N seconds=S iops=N"; exit 0 when
+// every command succeeded.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "nvme/identify.h"
+#include "nvme/io_commands.h"
+#include "nvme/linux/passthrough_device.h"
+
+namespace {
+
+using namespace xg::nvme;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string node;
+  SubmissionPath path = SubmissionPath::kIoUring;
+  unsigned qd = 1;
+  double seconds = 2.0;
+  bool write = false;
+  bool fixed = false;
+  std::uint64_t span_mib = 64;
+};
+
+bool parse(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const char* next = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (arg == "--path" && next) {
+      o.path = std::string(next) == "ioctl" ? SubmissionPath::kIoctl : SubmissionPath::kIoUring;
+      ++i;
+    } else if (arg == "--qd" && next) {
+      o.qd = static_cast<unsigned>(std::atoi(next));
+      ++i;
+    } else if (arg == "--seconds" && next) {
+      o.seconds = std::atof(next);
+      ++i;
+    } else if (arg == "--op" && next) {
+      o.write = std::string(next) == "write";
+      ++i;
+    } else if (arg == "--span-mib" && next) {
+      o.span_mib = static_cast<std::uint64_t>(std::atoll(next));
+      ++i;
+    } else if (arg == "--fixed") {
+      o.fixed = true;
+    } else if (o.node.empty() && arg[0] != '-') {
+      o.node = arg;
+    } else {
+      return false;
+    }
+  }
+  return !o.node.empty() && o.qd > 0;
+}
+
+class Runner {
+ public:
+  Runner(PassthroughDevice& device, const Options& options, std::uint32_t nsid,
+         std::uint32_t block_size)
+      : device_(device), options_(options), nsid_(nsid),
+        blocks_per_io_(4096 / block_size),
+        slots_(options.span_mib * 1024 * 1024 / 4096),
+        arena_(std::size_t{options.qd} * 4096, 0x5A) {
+    if (options.fixed) {
+      const std::span<std::uint8_t> whole(arena_);
+      fixed_ok_ = device.register_buffers(std::span(&whole, 1)) == 0;
+    }
+  }
+
+  void run() {
+    deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(options_.seconds));
+    start_ = Clock::now();
+    for (unsigned i = 0; i < options_.qd; ++i) issue(i);
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return running_ == 0; });
+    elapsed_ = std::chrono::duration<double>(Clock::now() - start_).count();
+  }
+
+  void report() const {
+    std::printf("path=%s op=%s qd=%u fixed=%d ios=%llu errors=%llu seconds=%.3f iops=%.0f\n",
+                options_.path == SubmissionPath::kIoUring ? "uring" : "ioctl",
+                options_.write ? "write" : "read", options_.qd, fixed_ok_ ? 1 : 0,
+                static_cast<unsigned long long>(ios_.load()),
+                static_cast<unsigned long long>(errors_.load()), elapsed_,
+                static_cast<double>(ios_.load()) / elapsed_);
+  }
+  bool ok() const { return errors_ == 0 && ios_ > 0; }
+
+ private:
+  void issue(unsigned slot) {
+    {
+      std::lock_guard lock(mutex_);
+      ++running_;
+    }
+    std::uint64_t lba;
+    {
+      std::lock_guard lock(rng_mutex_);
+      lba = std::uniform_int_distribution<std::uint64_t>(0, slots_ - 1)(rng_) * blocks_per_io_;
+    }
+    auto sqe = options_.write ? build_write(nsid_, lba, blocks_per_io_)
+                              : build_read(nsid_, lba, blocks_per_io_);
+    std::span<std::uint8_t> data(arena_.data() + std::size_t{slot} * 4096, 4096);
+    device_.submit({sqe.value(), data}, [this, slot](const Completion& c) {
+      ++ios_;
+      if (!c.status.ok()) ++errors_;
+      if (Clock::now() < deadline_ && errors_ == 0) issue(slot);
+      std::lock_guard lock(mutex_);
+      if (--running_ == 0) idle_.notify_all();
+    });
+  }
+
+  PassthroughDevice& device_;
+  const Options& options_;
+  const std::uint32_t nsid_;
+  const std::uint32_t blocks_per_io_;
+  const std::uint64_t slots_;
+  std::vector<std::uint8_t> arena_;
+  bool fixed_ok_ = false;
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  unsigned running_ = 0;
+  std::mutex rng_mutex_;
+  std::mt19937_64 rng_{42};
+  std::atomic<std::uint64_t> ios_{0};
+  std::atomic<std::uint64_t> errors_{0};
+  Clock::time_point start_;
+  Clock::time_point deadline_;
+  double elapsed_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (!parse(argc, argv, options)) {
+    std::fprintf(stderr,
+                 "usage: pt_bench NODE [--path uring|ioctl] [--qd N] [--seconds S] "
+                 "[--op read|write] [--fixed] [--span-mib M]\n");
+    return 2;
+  }
+  PassthroughOptions device_options;
+  device_options.path = options.path;
+  device_options.ioctl_threads = options.qd;  // the ioctl path's depth is its thread count
+  auto device = PassthroughDevice::open(options.node, device_options);
+  if (!device) {
+    std::fprintf(stderr, "pt_bench: %s\n", describe(device.error()).c_str());
+    return 1;
+  }
+  const std::uint32_t nsid = device.value()->namespace_ids().front();
+  auto ns = decode_identify_namespace(device.value()->identify_namespace(nsid));
+  if (!ns || ns->logical_block_size() > 4096) {
+    std::fprintf(stderr, "pt_bench: needs a namespace with blocks of at most 4 KiB\n");
+    return 1;
+  }
+  Runner runner(*device.value(), options, nsid, ns->logical_block_size());
+  runner.run();
+  runner.report();
+  return runner.ok() ? 0 : 1;
+}
