@@ -55,6 +55,18 @@ void add_decode_command(CLI::App& app, DecodeOptions& o) {
                   "The bytes as hex (spaces, ':' and '//' comments allowed); default: --file or "
                   "stdin");
   cmd->add_option("-f,--file", o.file, "Read (annotated) hex from this file; '-' for stdin");
+  cmd->add_option_function<std::string>(
+         "--input-format",
+         [&o](const std::string& v) {
+           o.input_format = v == "hex"           ? InputFormat::kHex
+                            : v == "offset-dump" ? InputFormat::kOffsetDump
+                                                 : InputFormat::kAuto;
+         },
+         "auto (default): an sg3_utils offset dump if the text is one, else plain hex; hex: "
+         "plain (annotated) hex only; offset-dump: 'sg_vpd -H' / 'sg_inq -H' lines (offset "
+         "column, up to 16 bytes, ASCII column ignored)")
+      ->check(CLI::IsMember({"auto", "hex", "offset-dump"}))
+      ->type_name("FORMAT");
   cmd->add_flag("--json", o.json, "Print JSON instead of text");
   cmd->add_flag("--descriptor-sense", o.descriptor_sense,
                 "Show refusals as descriptor-format sense (as for an LU with D_SENSE=1)");
@@ -63,6 +75,12 @@ void add_decode_command(CLI::App& app, DecodeOptions& o) {
               "  xgate decode xcopy --file examples/esxi-xcopy-lid1.hex\n"
               "  xgate decode sense 70 00 05 00 00 00 00 0a 00 00 00 00 26 00 00 80 00 02\n"
               "  sg_vpd -p 0x8f -H /dev/sdX | xgate decode vpd --json\n"
+              "  sg_inq -H /dev/sdX | xgate decode inquiry\n"
+              "\nInput: hex digits with spaces, ':' or '-' between bytes and // or # comments;\n"
+              "or an sg3_utils dump (sg_vpd -H, sg_inq -H): a leading offset column and a\n"
+              "trailing ASCII column are recognised and dropped, title lines skipped.\n"
+              "Refusals use the limits xgate advertises (CopyManagerLimits and RodTokenLimits\n"
+              "defaults: 16 CSCDs, 64 segments, block->block 02h and E4h CSCDs).\n"
               "\nExit status: 0 decoded, 2 refused (the sense is printed), 1 usage or I/O error.");
 }
 
@@ -81,17 +99,16 @@ int run_decode(const DecodeOptions& o) {
     std::cerr << "xgate decode: " << error << "\n";
     return 1;
   }
-  auto bytes = base::parse_hex(*text);
-  if (!bytes) {
-    std::cerr << "xgate decode: the input is not hex (an odd number of digits, or a character "
-                 "that is neither a hex digit, a separator nor in a // comment)\n";
+  auto input = parse_input(*text, o.input_format, error);
+  if (!input) {
+    std::cerr << "xgate decode: " << error << "\n";
     return 1;
   }
 
-  auto decoded = entry->decode(*bytes);
+  auto decoded = entry->decode(input->bytes);
   if (decoded) {
     if (o.json) {
-      std::cout << decoded->dump(2) << "\n";
+      std::cout << decoded->dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     } else {
       std::cout << render_text(*decoded);
     }
@@ -100,17 +117,20 @@ int run_decode(const DecodeOptions& o) {
 
   const scsi::Sense& sense = decoded.error();
   const auto sense_bytes = scsi::encode_sense(sense, o.descriptor_sense);
+  const bool xgate_answers = entry->direction == Direction::kReceivedByXgate;
   if (o.json) {
     Json j;
     j["refused"] = true;
     j["why"] = sense.why;
-    j["status"] = "CHECK CONDITION";
+    if (xgate_answers) j["status"] = "CHECK CONDITION";
     j["sense"] = describe_sense(sense);
     j["sense_bytes"] = base::to_hex(sense_bytes);
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   } else {
     std::cout << "refused: " << (sense.why.empty() ? "invalid input" : sense.why) << "\n"
-              << "xgate would answer CHECK CONDITION with " << scsi::describe(sense) << "\n"
+              << (xgate_answers ? "xgate would answer CHECK CONDITION with "
+                                : "not valid response data; as sense: ")
+              << scsi::describe(sense) << "\n"
               << "sense bytes (" << (o.descriptor_sense ? "descriptor" : "fixed")
               << " format): " << base::to_hex(sense_bytes) << "\n";
   }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/cli/hex_input.h"
+
 namespace CLI {
 class App;
 }
@@ -16,6 +18,7 @@ struct DecodeOptions {
   std::string kind;               // what the bytes are (see `xgate decode --help`)
   std::vector<std::string> hex;   // hex given on the command line
   std::string file;               // or a file of (annotated) hex; "-" = stdin
+  InputFormat input_format = InputFormat::kAuto;  // plain hex or an sg3_utils offset dump
   bool json = false;
   bool descriptor_sense = false;  // show refusals as descriptor-format sense (D_SENSE=1)
 };

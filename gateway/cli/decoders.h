@@ -18,10 +18,17 @@ namespace xg::cli {
 using Json = nlohmann::ordered_json;
 using Decoder = std::function<scsi::Result<Json>(std::span<const std::uint8_t>)>;
 
+// Who receives the bytes. kReceivedByXgate: a parameter list or sense an initiator or CSCD
+// sends to xgate, so a refusal is the CHECK CONDITION xgate would answer with. kSentByTarget:
+// response data a target (xgate or another) returns, so a refusal is the decoder's finding,
+// expressed as the sense a client-side decoder reports.
+enum class Direction { kReceivedByXgate, kSentByTarget };
+
 struct DecoderEntry {
   std::string_view kind;     // the name on the command line
   std::string_view summary;  // one line for --help
   Decoder decode;
+  Direction direction = Direction::kReceivedByXgate;
 };
 
 const std::vector<DecoderEntry>& decoders();

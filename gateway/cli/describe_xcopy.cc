@@ -9,7 +9,6 @@
 #include "scsi/xcopy_params.h"
 
 namespace xg::cli {
-namespace {
 
 std::string cscd_id_text(std::uint16_t id) {
   // SPC-4 table 146.
@@ -20,6 +19,8 @@ std::string cscd_id_text(std::uint16_t id) {
   if (id == 0xFFFF) return "FFFFh (this LU)";
   return hex_code(id, 4) + " (reserved)";
 }
+
+namespace {
 
 Json describe_cscd(const scsi::CscdDescriptor& c) {
   Json j;

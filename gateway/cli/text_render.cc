@@ -20,6 +20,8 @@ void render(const Json& node, int depth, std::string& out) {
       }
       if (is_scalar(value)) {
         out += indent + name + ": " + scalar(value) + "\n";
+      } else if (value.empty()) {
+        out += indent + name + ": none\n";
       } else {
         out += indent + name + ":\n";
         render(value, depth + 1, out);
