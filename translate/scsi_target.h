@@ -1,0 +1,31 @@
+// A SCSI target device (SAM-5 4.6.1) as one iSCSI target exposes it: a table of logical
+// units by LUN, and the commands that belong to the target rather than to a unit.
+//
+//   REPORT LUNS (SPC-4 6.33) to any LUN, configured or not, lists the table.
+//   A command to a LUN that is not configured: INQUIRY answers with PERIPHERAL
+//   QUALIFIER 011b / DEVICE TYPE 1Fh (SPC-4 6.6.2); REQUEST SENSE returns LOGICAL UNIT
+//   NOT SUPPORTED as data; anything else gets CHECK CONDITION, ILLEGAL REQUEST 25/00.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "translate/scsi_command.h"
+
+namespace xg::translate {
+
+class ScsiTarget {
+ public:
+  void add_lun(std::uint64_t lun, std::unique_ptr<LogicalUnit> unit);
+  void execute(ScsiCommand command, ScsiCompletion done);
+  void nexus_lost(const ItNexus& nexus);
+  // For the transport's memory bound; 0 for a LUN that is not configured.
+  std::uint64_t max_transfer_bytes(std::uint64_t lun) const;
+  std::size_t lun_count() const { return units_.size(); }
+
+ private:
+  std::map<std::uint64_t, std::unique_ptr<LogicalUnit>> units_;
+};
+
+}  // namespace xg::translate
