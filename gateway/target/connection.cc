@@ -273,8 +273,7 @@ void Connection::enter_full_feature(const LoginResult& result) {
     nexus->relative_target_port = context_.options().portal_group_tag;
     nexus_ = std::move(nexus);
   }
-  iscsi::TargetSettings text_settings = context_.negotiation();
-  text_negotiator_.emplace(text_settings);
+  text_negotiator_.emplace(std::move(login_->negotiator()));
   login_.reset();
   spdlog::info("connection {} ({}): {} session tsih {} for {} {}", id_, peer_,
                target_ ? "normal" : "discovery", params_.tsih, params_.session.initiator_name,

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "gateway/target/connection.h"
+#include "gateway/target/lun.h"
 #include "gateway/target/server_context.h"
 #include "translate/scsi_target.h"
 
@@ -67,7 +68,8 @@ void Connection::on_scsi_command(iscsi::Pdu pdu, const iscsi::ScsiCommand& comma
     return;
   }
   if (writes) {
-    const std::uint64_t limit = target_->scsi->max_transfer_bytes(command.logical_unit_number);
+    const std::uint64_t limit = target_->scsi->max_transfer_bytes(
+        decode_lun(command.logical_unit_number).value_or(kNoSuchLun));
     if (limit != 0 && command.expected_data_transfer_length > limit) {
       // Refused before any data is gathered, so memory stays bounded; SBC-4 5.x MAXIMUM
       // TRANSFER LENGTH in VPD B0h tells the initiator the limit.
@@ -203,7 +205,7 @@ void Connection::execute(Task& task) {
   task.executing = true;
   translate::ScsiCommand command;
   command.cdb = task.cdb;
-  command.lun = task.header.logical_unit_number;
+  command.lun = decode_lun(task.header.logical_unit_number).value_or(kNoSuchLun);
   command.direction = task.header.write  ? translate::DataDirection::kToDevice
                       : task.header.read ? translate::DataDirection::kFromDevice
                                          : translate::DataDirection::kNone;
@@ -357,7 +359,7 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
     pending_tmf_.push_back(std::move(pending));
     flush_pending_tmf();
   };
-  const std::uint64_t lun = tmf.logical_unit_number;
+  const std::uint64_t lun = decode_lun(tmf.logical_unit_number).value_or(kNoSuchLun);
   switch (tmf.function) {
     case 1: {  // ABORT TASK
       auto it = tasks_.find(tmf.referenced_task_tag);
@@ -376,7 +378,9 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
         answer_task_management(itt, kTmfLunDoesNotExist);
         return;
       }
-      abort_where([lun](const Task& task) { return task.header.logical_unit_number == lun; });
+      abort_where([lun](const Task& task) {
+        return decode_lun(task.header.logical_unit_number) == lun;
+      });
       return;
     case 6:  // TARGET WARM RESET
     case 7:  // TARGET COLD RESET: the connection closes after the answer (§11.5.1)

@@ -68,6 +68,9 @@ class LoginExchange {
 
   // Valid after on_pdu returned kFullFeature.
   const LoginResult& result() const { return result_; }
+  // The negotiator, which goes on to answer Text Requests in Full Feature Phase (it knows
+  // the session type: SendTargets=All is for Discovery sessions only, RFC 7143 §13.3).
+  iscsi::Negotiator& negotiator() { return negotiator_; }
 
  private:
   LoginStep on_login(const iscsi::Pdu& pdu, const iscsi::LoginRequest& request);
