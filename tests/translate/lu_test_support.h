@@ -1,0 +1,156 @@
+// Helpers for the tests of the NVMe-backed logical unit and the SCSI target: an
+// EmulatedDevice in a temporary directory (optionally behind a FaultInjectingDevice), a
+// synchronous execute(), CDB builders and whole-sense assertions.
+#pragma once
+
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "nvme/emulated_device.h"
+#include "nvme/fault_injecting_device.h"
+#include "scsi/sense.h"
+#include "tests/nvme/conformance/conformance_support.h"
+#include "translate/nvme_logical_unit.h"
+#include "translate/scsi_target.h"
+
+namespace Catch {
+template <>
+struct StringMaker<xg::scsi::Sense> {
+  static std::string convert(const xg::scsi::Sense& s) { return xg::scsi::describe(s); }
+};
+}  // namespace Catch
+
+namespace xg::test {
+
+using translate::DataDirection;
+using translate::ItNexus;
+using translate::ScsiCommand;
+using translate::ScsiResponse;
+
+struct LuConfig {
+  std::uint64_t capacity = 8192;   // blocks
+  std::uint32_t lba_size = 512;
+  std::uint8_t mdts = 1;           // 2 x 4 KiB = 8 KiB per NVMe command: splits early
+  bool faults = false;             // put a FaultInjectingDevice in front
+  std::uint8_t dlfeat = 0x09;
+};
+
+inline std::shared_ptr<const ItNexus> nexus_named(const std::string& initiator,
+                                                  std::uint16_t tpgt = 1) {
+  auto n = std::make_shared<ItNexus>();
+  n->initiator_port = initiator + ",i,0x23d000000001";
+  n->target_port = "iqn.2026-01.org.xgate:disk1,t,0x000" + std::to_string(tpgt);
+  n->relative_target_port = tpgt;
+  return n;
+}
+
+class LuHarness {
+ public:
+  explicit LuHarness(LuConfig config = {}) : config_(config) {
+    nvme::EmulatedDeviceConfig dc;
+    dc.controller.mdts = config.mdts;
+    nvme::EmulatedNamespaceConfig ns;
+    ns.nsid = 1;
+    ns.path = dir_.file("ns1.img");
+    ns.capacity = config.capacity;
+    ns.lba_size = config.lba_size;
+    ns.dlfeat = config.dlfeat;
+    dc.namespaces.push_back(ns);
+    auto device = nvme::EmulatedDevice::create(dc);
+    if (!device) FAIL(device.error().path << ": " << device.error().why);
+    emulated_ = std::move(device).value();
+    if (config.faults) faults_ = std::make_unique<nvme::FaultInjectingDevice>(*emulated_);
+    translate::LogicalUnitIdentity id;
+    id.unique_name = "emulated-test/1";
+    id.ieee_company_id = 0x001405;
+    std::string why;
+    lu_ = translate::make_nvme_logical_unit(device_ref(), 1, id, &why);
+    if (!lu_) FAIL(why);
+    nexus_ = nexus_named("iqn.1993-08.org.debian:01:host");
+  }
+
+  nvme::Device& device_ref() {
+    return faults_ ? static_cast<nvme::Device&>(*faults_) : *emulated_;
+  }
+  nvme::EmulatedDevice& emulated() { return *emulated_; }
+  nvme::FaultInjectingDevice& faults() { return *faults_; }
+  translate::NvmeLogicalUnit& lu() { return *lu_; }
+  const std::shared_ptr<const ItNexus>& nexus() const { return nexus_; }
+  std::uint32_t block_size() const { return config_.lba_size; }
+  NamespaceIo io() { return NamespaceIo{*emulated_, 1, config_.lba_size}; }
+
+  ScsiResponse run(const Bytes& cdb, const Bytes& data_out = {},
+                   std::shared_ptr<const ItNexus> nexus = nullptr) {
+    ScsiCommand command;
+    command.cdb = cdb;
+    command.data_out = data_out;
+    command.expected_transfer_length = static_cast<std::uint32_t>(data_out.size());
+    command.direction = data_out.empty() ? DataDirection::kNone : DataDirection::kToDevice;
+    command.nexus = nexus ? nexus : nexus_;
+    std::promise<ScsiResponse> promise;
+    auto future = promise.get_future();
+    lu_->execute(std::move(command), [&promise](ScsiResponse r) { promise.set_value(std::move(r)); });
+    return future.get();
+  }
+
+  // Consumes the POWER ON unit attention of the default nexus (TEST UNIT READY).
+  LuHarness& ready() {
+    const ScsiResponse r = run(hex("00 00 00 00 00 00"));
+    REQUIRE(r.status == scsi::Status::kCheckCondition);
+    return *this;
+  }
+
+ private:
+  LuConfig config_;
+  TempDir dir_;
+  std::unique_ptr<nvme::EmulatedDevice> emulated_;
+  std::unique_ptr<nvme::FaultInjectingDevice> faults_;
+  std::unique_ptr<translate::NvmeLogicalUnit> lu_;
+  std::shared_ptr<const ItNexus> nexus_;
+};
+
+inline scsi::Sense sense_of(const ScsiResponse& r) {
+  REQUIRE(r.status == scsi::Status::kCheckCondition);
+  auto decoded = scsi::decode_sense(r.sense);
+  REQUIRE(decoded.has_value());
+  return decoded.value();
+}
+
+// The whole sense: key, ASC/ASCQ, INFORMATION, field pointer (byte and bit), ...
+inline void check_sense(const ScsiResponse& r, const scsi::Sense& expected) {
+  CHECK(r.data_in.empty());
+  CHECK(sense_of(r) == expected);
+}
+
+inline void check_good(const ScsiResponse& r) {
+  if (r.status != scsi::Status::kGood) {
+    auto decoded = scsi::decode_sense(r.sense);
+    FAIL("status " << int(r.status) << " " << (decoded ? scsi::describe(decoded.value()) : ""));
+  }
+}
+
+// CDB builders (big-endian fields at the SBC-4 offsets).
+inline Bytes cdb10(std::uint8_t op, std::uint8_t flags, std::uint32_t lba, std::uint16_t blocks) {
+  return {op, flags, std::uint8_t(lba >> 24), std::uint8_t(lba >> 16), std::uint8_t(lba >> 8),
+          std::uint8_t(lba), 0, std::uint8_t(blocks >> 8), std::uint8_t(blocks), 0};
+}
+inline Bytes cdb16(std::uint8_t op, std::uint8_t flags, std::uint64_t lba, std::uint32_t blocks) {
+  Bytes c(16, 0);
+  c[0] = op;
+  c[1] = flags;
+  for (int i = 0; i < 8; ++i) c[2 + i] = std::uint8_t(lba >> (56 - 8 * i));
+  for (int i = 0; i < 4; ++i) c[10 + i] = std::uint8_t(blocks >> (24 - 8 * i));
+  return c;
+}
+inline Bytes cdb12(std::uint8_t op, std::uint8_t flags, std::uint32_t lba, std::uint32_t blocks) {
+  Bytes c(12, 0);
+  c[0] = op;
+  c[1] = flags;
+  for (int i = 0; i < 4; ++i) c[2 + i] = std::uint8_t(lba >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i) c[6 + i] = std::uint8_t(blocks >> (24 - 8 * i));
+  return c;
+}
+
+}  // namespace xg::test
