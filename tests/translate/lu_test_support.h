@@ -3,6 +3,7 @@
 // synchronous execute(), CDB builders and whole-sense assertions.
 #pragma once
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "nvme/emulated_device.h"
 #include "nvme/fault_injecting_device.h"
+#include "nvme/io_commands.h"
 #include "scsi/sense.h"
 #include "tests/nvme/conformance/conformance_support.h"
 #include "translate/nvme_logical_unit.h"
@@ -28,6 +30,84 @@ using translate::DataDirection;
 using translate::ItNexus;
 using translate::ScsiCommand;
 using translate::ScsiResponse;
+
+// Records every SQE it passes on (decoded when it is an LBA-range command) and the most
+// commands it ever had in flight at once.
+class RecordingDevice final : public nvme::Device {
+ public:
+  explicit RecordingDevice(nvme::Device& inner) : inner_(inner) {}
+  std::string name() const override { return inner_.name(); }
+  std::span<const std::uint8_t> identify_controller() const override {
+    return inner_.identify_controller();
+  }
+  std::vector<std::uint32_t> namespace_ids() const override { return inner_.namespace_ids(); }
+  std::span<const std::uint8_t> identify_namespace(std::uint32_t nsid) const override {
+    return inner_.identify_namespace(nsid);
+  }
+  void submit(nvme::Command command, nvme::CompletionHandler done) override {
+    record(command.sqe);
+    inner_.submit(command, wrap(std::move(done)));
+  }
+  void submit_fused(nvme::Command compare, nvme::Command write,
+                    nvme::CompletionHandler done) override {
+    record(compare.sqe);
+    record(write.sqe);
+    ++fused_;
+    inner_.submit_fused(compare, write, wrap(std::move(done)));
+  }
+
+  std::vector<nvme::SubmissionEntry> sqes(std::uint8_t opcode) const {
+    std::lock_guard lock(mutex_);
+    std::vector<nvme::SubmissionEntry> out;
+    for (const auto& sqe : sqes_) {
+      if (sqe.opcode == opcode) out.push_back(sqe);
+    }
+    return out;
+  }
+  std::vector<nvme::IoCommand> io(std::uint8_t opcode) const {
+    std::vector<nvme::IoCommand> out;
+    for (const auto& sqe : sqes(opcode)) {
+      auto decoded = nvme::decode_io(sqe);
+      REQUIRE(decoded.has_value());
+      out.push_back(decoded.value());
+    }
+    return out;
+  }
+  std::size_t count(std::uint8_t opcode) const { return sqes(opcode).size(); }
+  std::size_t max_in_flight() const {
+    std::lock_guard lock(mutex_);
+    return max_in_flight_;
+  }
+  std::size_t fused() const { return fused_; }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    sqes_.clear();
+    max_in_flight_ = 0;
+  }
+
+ private:
+  void record(const nvme::SubmissionEntry& sqe) {
+    std::lock_guard lock(mutex_);
+    sqes_.push_back(sqe);
+    max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
+  }
+  nvme::CompletionHandler wrap(nvme::CompletionHandler done) {
+    return [this, done = std::move(done)](const nvme::Completion& c) {
+      {
+        std::lock_guard lock(mutex_);
+        --in_flight_;
+      }
+      done(c);
+    };
+  }
+
+  nvme::Device& inner_;
+  mutable std::mutex mutex_;
+  std::vector<nvme::SubmissionEntry> sqes_;
+  std::size_t in_flight_ = 0;
+  std::size_t max_in_flight_ = 0;
+  std::atomic<std::size_t> fused_{0};
+};
 
 struct LuConfig {
   std::uint64_t capacity = 8192;   // blocks
@@ -62,6 +142,8 @@ class LuHarness {
     if (!device) FAIL(device.error().path << ": " << device.error().why);
     emulated_ = std::move(device).value();
     if (config.faults) faults_ = std::make_unique<nvme::FaultInjectingDevice>(*emulated_);
+    recording_ = std::make_unique<RecordingDevice>(
+        faults_ ? static_cast<nvme::Device&>(*faults_) : *emulated_);
     translate::LogicalUnitIdentity id;
     id.unique_name = "emulated-test/1";
     id.ieee_company_id = 0x001405;
@@ -71,15 +153,24 @@ class LuHarness {
     nexus_ = nexus_named("iqn.1993-08.org.debian:01:host");
   }
 
-  nvme::Device& device_ref() {
-    return faults_ ? static_cast<nvme::Device&>(*faults_) : *emulated_;
-  }
+  nvme::Device& device_ref() { return *recording_; }
+  RecordingDevice& recording() { return *recording_; }
   nvme::EmulatedDevice& emulated() { return *emulated_; }
   nvme::FaultInjectingDevice& faults() { return *faults_; }
   translate::NvmeLogicalUnit& lu() { return *lu_; }
   const std::shared_ptr<const ItNexus>& nexus() const { return nexus_; }
   std::uint32_t block_size() const { return config_.lba_size; }
   NamespaceIo io() { return NamespaceIo{*emulated_, 1, config_.lba_size}; }
+  // The namespace's bytes, read behind the LU's back (16 blocks per NVMe Read, within
+  // every harness MDTS).
+  Bytes medium(std::uint64_t lba, std::size_t blocks) {
+    Bytes out;
+    for (std::size_t done = 0; done < blocks; done += 16) {
+      const Bytes piece = io().read(lba + done, std::min<std::size_t>(16, blocks - done));
+      out.insert(out.end(), piece.begin(), piece.end());
+    }
+    return out;
+  }
 
   ScsiResponse run(const Bytes& cdb, const Bytes& data_out = {},
                    std::shared_ptr<const ItNexus> nexus = nullptr) {
@@ -103,8 +194,11 @@ class LuHarness {
   }
 
  private:
+  // Destroyed bottom-up: the LU, then the devices (which wait for in-flight commands whose
+  // handlers still pass through recording_), then recording_ and the files.
   LuConfig config_;
   TempDir dir_;
+  std::unique_ptr<RecordingDevice> recording_;
   std::unique_ptr<nvme::EmulatedDevice> emulated_;
   std::unique_ptr<nvme::FaultInjectingDevice> faults_;
   std::unique_ptr<translate::NvmeLogicalUnit> lu_;
@@ -122,6 +216,15 @@ inline scsi::Sense sense_of(const ScsiResponse& r) {
 inline void check_sense(const ScsiResponse& r, const scsi::Sense& expected) {
   CHECK(r.data_in.empty());
   CHECK(sense_of(r) == expected);
+}
+
+// MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION (1D/00), INFORMATION = byte offset.
+inline scsi::Sense miscompare(std::uint64_t offset) {
+  scsi::Sense s;
+  s.key = scsi::SenseKey::kMiscompare;
+  s.asc = 0x1D;
+  s.information = offset;
+  return s;
 }
 
 inline void check_good(const ScsiResponse& r) {

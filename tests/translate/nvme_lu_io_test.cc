@@ -1,0 +1,283 @@
+// READ/WRITE 6/10/12/16, VERIFY, WRITE AND VERIFY, SYNCHRONIZE CACHE (SBC-4 5.x) on the
+// NVMe-backed LU: data written and read back, splits above MDTS (16 blocks per NVMe
+// command in the harness), FUA, range and transfer-length errors with the whole sense.
+#include "nvme/spec.h"
+#include "tests/translate/lu_test_support.h"
+
+namespace xg::test {
+namespace {
+
+using scsi::FieldRef;
+using scsi::Sense;
+
+constexpr std::uint8_t kRead10 = 0x28;
+constexpr std::uint8_t kWrite10 = 0x2A;
+constexpr std::uint8_t kRead16 = 0x88;
+constexpr std::uint8_t kWrite16 = 0x8A;
+
+TEST_CASE("LU: WRITE(10) then READ(10) -> the same bytes, on the namespace too",
+          "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  const Bytes data = pattern(7, 8, 512);
+  const ScsiResponse w = h.run(cdb10(kWrite10, 0, 100, 8), data);
+  check_good(w);
+  CHECK(w.transfer_length == 8 * 512);
+  const ScsiResponse r = h.run(cdb10(kRead10, 0, 100, 8));
+  check_good(r);
+  CHECK(r.transfer_length == 8 * 512);
+  CHECK(first_difference(r.data_in, data) == -1);
+  CHECK(first_difference(h.medium(100, 8), data) == -1);
+}
+
+TEST_CASE("LU: READ(6)/WRITE(6) address 21 bits; TRANSFER LENGTH 0 means 256 blocks "
+          "(SBC-4 5.15, 5.51)", "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  const Bytes data = pattern(3, 256, 512);
+  check_good(h.run(hex("0A 00 01 00 00 00"), data));  // WRITE(6) LBA 100h, 256 blocks
+  const ScsiResponse r = h.run(hex("08 00 01 00 00 00"));
+  check_good(r);
+  CHECK(r.data_in.size() == 256 * 512);
+  CHECK(first_difference(r.data_in, data) == -1);
+  CHECK(first_difference(h.medium(0x100, 256), data) == -1);
+}
+
+TEST_CASE("LU: READ(12)/WRITE(12) and READ(16)/WRITE(16) round trip", "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  const Bytes a = pattern(11, 3, 512);
+  const Bytes b = pattern(12, 5, 512);
+  check_good(h.run(cdb12(0xAA, 0, 8000, 3), a));
+  check_good(h.run(cdb16(kWrite16, 0, 8187, 5), b));
+  CHECK(first_difference(h.run(cdb12(0xA8, 0, 8000, 3)).data_in, a) == -1);
+  CHECK(first_difference(h.run(cdb16(kRead16, 0, 8187, 5)).data_in, b) == -1);
+}
+
+TEST_CASE("LU: a 100-block WRITE(16) above MDTS -> 7 NVMe Writes (16 blocks each, the last "
+          "4), several in flight, data intact", "[translate][lu][io][split]") {
+  LuConfig config;
+  config.faults = true;
+  LuHarness h(config);
+  h.ready();
+  // Each Write waits 20 ms, so the window is visibly used.
+  h.faults().add_rule(nvme::FaultRule::latency_for(std::chrono::milliseconds(20), 0,
+                                                   nvme::kOpcodeWrite));
+  const Bytes data = pattern(5, 100, 512);
+  check_good(h.run(cdb16(kWrite16, 0, 1000, 100), data));
+  const auto writes = h.recording().io(nvme::kOpcodeWrite);
+  REQUIRE(writes.size() == 7);
+  std::uint64_t next = 1000;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    CHECK(writes[i].slba == next);
+    CHECK(writes[i].blocks() == (i < 6 ? 16U : 4U));
+    next += writes[i].blocks();
+  }
+  CHECK(h.recording().max_in_flight() > 1);
+  CHECK(h.recording().max_in_flight() <= 8);
+  CHECK(first_difference(h.medium(1000, 100), data) == -1);
+  h.recording().clear();
+  const ScsiResponse r = h.run(cdb16(kRead16, 0, 1000, 100));
+  CHECK(h.recording().count(nvme::kOpcodeRead) == 7);
+  CHECK(first_difference(r.data_in, data) == -1);
+}
+
+TEST_CASE("LU: the largest transfer (MAXIMUM TRANSFER LENGTH 4096 blocks) -> 256 NVMe "
+          "Reads", "[translate][lu][io][split]") {
+  LuHarness h;
+  h.ready();
+  const Bytes data = pattern(9, 4096, 512);
+  check_good(h.run(cdb16(kWrite16, 0, 4096, 4096), data));
+  h.recording().clear();
+  const ScsiResponse r = h.run(cdb16(kRead16, 0, 4096, 4096));
+  check_good(r);
+  CHECK(h.recording().count(nvme::kOpcodeRead) == 256);
+  CHECK(first_difference(r.data_in, data) == -1);
+}
+
+TEST_CASE("LU: READ(16) past the last LBA -> 21/00 LBA OUT OF RANGE", "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  check_sense(h.run(cdb16(kRead16, 0, 8190, 3)), Sense::lba_out_of_range());
+  check_sense(h.run(cdb16(kRead16, 0, 0xFFFFFFFFFFFFFFFFULL, 2)), Sense::lba_out_of_range());
+  CHECK(h.recording().count(nvme::kOpcodeRead) == 0);
+}
+
+TEST_CASE("LU: WRITE(10) starting at the capacity -> 21/00; ending at the last LBA -> GOOD",
+          "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  check_sense(h.run(cdb10(kWrite10, 0, 8192, 1), pattern(1, 1, 512)), Sense::lba_out_of_range());
+  check_good(h.run(cdb10(kWrite10, 0, 8191, 1), pattern(1, 1, 512)));
+}
+
+TEST_CASE("LU: TRANSFER LENGTH 0 -> GOOD, no NVMe command (SBC-4 5.16)", "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  const ScsiResponse r = h.run(cdb10(kRead10, 0, 5, 0));
+  check_good(r);
+  CHECK(r.data_in.empty());
+  CHECK(r.transfer_length == 0);
+  check_good(h.run(cdb10(kWrite10, 0, 5, 0)));
+  CHECK(h.recording().count(nvme::kOpcodeRead) + h.recording().count(nvme::kOpcodeWrite) == 0);
+}
+
+TEST_CASE("LU: READ(10) above MAXIMUM TRANSFER LENGTH -> 24/00 at TRANSFER LENGTH (byte 7)",
+          "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  check_sense(h.run(cdb10(kRead10, 0, 0, 4097)), Sense::invalid_field_in_cdb(FieldRef::cdb(7)));
+  check_sense(h.run(cdb16(kRead16, 0, 0, 4097)), Sense::invalid_field_in_cdb(FieldRef::cdb(10)));
+}
+
+TEST_CASE("LU: READ(10) with RDPROTECT -> 24/00 at byte 1 bit 7 (PROTECT=0)",
+          "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  check_sense(h.run(cdb10(kRead10, 0x20, 0, 1)), Sense::invalid_field_in_cdb(FieldRef::cdb(1, 5)));
+  check_sense(h.run(cdb10(kRead10, 0xE0, 0, 1)), Sense::invalid_field_in_cdb(FieldRef::cdb(1, 7)));
+}
+
+TEST_CASE("LU: WRITE(10) with less Data-Out than TRANSFER LENGTH -> 24/00 at byte 7, "
+          "nothing written", "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  check_sense(h.run(cdb10(kWrite10, 0, 0, 2), pattern(1, 1, 512)),
+              Sense::invalid_field_in_cdb(FieldRef::cdb(7)));
+  CHECK(h.recording().count(nvme::kOpcodeWrite) == 0);
+}
+
+TEST_CASE("LU: WRITE(10) with more Data-Out than needed -> the first blocks are written, "
+          "transfer_length says how many bytes the CDB asked for", "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  const Bytes data = pattern(2, 3, 512);
+  const ScsiResponse r = h.run(cdb10(kWrite10, 0, 10, 2), data);
+  check_good(r);
+  CHECK(r.transfer_length == 1024);
+  CHECK(first_difference(h.medium(10, 2), Bytes(data.begin(), data.begin() + 1024)) == -1);
+  CHECK(h.medium(12, 1) == Bytes(512, 0));
+}
+
+TEST_CASE("LU: FUA on READ/WRITE -> NVMe FUA; no FUA with WCE=1 -> none",
+          "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  check_good(h.run(cdb10(kWrite10, 0x08, 0, 1), pattern(1, 1, 512)));
+  check_good(h.run(cdb10(kWrite10, 0x00, 1, 1), pattern(1, 1, 512)));
+  check_good(h.run(cdb16(kRead16, 0x08, 0, 1)));
+  const auto writes = h.recording().io(nvme::kOpcodeWrite);
+  REQUIRE(writes.size() == 2);
+  CHECK(writes[0].fua);
+  CHECK_FALSE(writes[1].fua);
+  const auto reads = h.recording().io(nvme::kOpcodeRead);
+  REQUIRE(reads.size() == 1);
+  CHECK(reads[0].fua);
+}
+
+TEST_CASE("LU: SYNCHRONIZE CACHE(10)/(16) -> one NVMe Flush of the namespace, GOOD",
+          "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  check_good(h.run(cdb10(0x35, 0, 0, 0)));
+  check_good(h.run(cdb16(0x91, 0, 100, 10)));
+  const auto flushes = h.recording().sqes(nvme::kOpcodeFlush);
+  REQUIRE(flushes.size() == 2);
+  CHECK(flushes[0].nsid == 1);
+}
+
+TEST_CASE("LU: SYNCHRONIZE CACHE(16) past the last LBA -> 21/00", "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  check_sense(h.run(cdb16(0x91, 0, 8190, 10)), Sense::lba_out_of_range());
+}
+
+TEST_CASE("LU: SYNCHRONIZE CACHE(10) IMMED=1 -> GOOD at once, the Flush still sent",
+          "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  check_good(h.run(cdb10(0x35, 0x02, 0, 0)));
+  CHECK(h.recording().count(nvme::kOpcodeFlush) == 1);
+}
+
+TEST_CASE("LU: VERIFY(10) BYTCHK=0 -> NVMe Verify, split per 16 blocks", "[translate][lu][verify]") {
+  LuHarness h;
+  h.ready();
+  const ScsiResponse r = h.run(cdb10(0x2F, 0x00, 0, 40));
+  check_good(r);
+  CHECK(r.transfer_length == 0);
+  CHECK(h.recording().count(nvme::kOpcodeVerify) == 3);
+}
+
+TEST_CASE("LU: VERIFY(16) BYTCHK=1 equal -> GOOD; different -> MISCOMPARE 1D/00 with "
+          "INFORMATION = offset of the first differing byte", "[translate][lu][verify]") {
+  LuHarness h;
+  h.ready();
+  Bytes data = pattern(4, 20, 512);
+  check_good(h.run(cdb16(kWrite16, 0, 300, 20), data));
+  check_good(h.run(cdb16(0x8F, 0x02, 300, 20), data));
+  data[17 * 512 + 9] ^= 0xFF;
+  const ScsiResponse r = h.run(cdb16(0x8F, 0x02, 300, 20), data);
+  check_sense(r, miscompare(17 * 512 + 9));
+  CHECK(show(r.sense) == show(hex(R"(
+    F0 00 0E           // VALID, current; MISCOMPARE
+    00 00 22 09        // INFORMATION: byte 17 x 512 + 9 of the Data-Out
+    0A 00 00 00 00     // ADDITIONAL SENSE LENGTH, COMMAND-SPECIFIC INFORMATION
+    1D 00 00 00 00 00  // MISCOMPARE DURING VERIFY OPERATION
+  )")));
+}
+
+TEST_CASE("LU: VERIFY(10) BYTCHK=11b compares one block against every block",
+          "[translate][lu][verify]") {
+  LuHarness h;
+  h.ready();
+  const Bytes block = pattern(6, 1, 512);
+  Bytes four;
+  for (int i = 0; i < 4; ++i) four.insert(four.end(), block.begin(), block.end());
+  check_good(h.run(cdb10(kWrite10, 0, 50, 4), four));
+  check_good(h.run(cdb10(0x2F, 0x06, 50, 4), block));
+  // Block 53 differs at byte 0 -> offset 3 x 512 from the start of the range.
+  check_good(h.run(cdb10(kWrite10, 0, 53, 1), pattern(8, 1, 512)));
+  const auto differs_at = static_cast<std::uint64_t>(first_difference(pattern(8, 1, 512), block));
+  check_sense(h.run(cdb10(0x2F, 0x06, 50, 4), block), miscompare(3 * 512 + differs_at));
+}
+
+TEST_CASE("LU: VERIFY(10) BYTCHK=10b (reserved) -> 24/00 at byte 1 bit 2",
+          "[translate][lu][verify]") {
+  LuHarness h;
+  h.ready();
+  check_sense(h.run(cdb10(0x2F, 0x04, 0, 1)), Sense::invalid_field_in_cdb(FieldRef::cdb(1, 2)));
+}
+
+TEST_CASE("LU: WRITE AND VERIFY(10) BYTCHK=0 -> Writes with FUA then NVMe Verify, data "
+          "on the medium", "[translate][lu][verify]") {
+  LuHarness h;
+  h.ready();
+  const Bytes data = pattern(13, 20, 512);
+  check_good(h.run(cdb10(0x2E, 0x00, 200, 20), data));
+  const auto writes = h.recording().io(nvme::kOpcodeWrite);
+  REQUIRE(writes.size() == 2);
+  CHECK(writes[0].fua);
+  CHECK(h.recording().count(nvme::kOpcodeVerify) == 2);
+  CHECK(first_difference(h.medium(200, 20), data) == -1);
+}
+
+TEST_CASE("LU: WRITE AND VERIFY(16) BYTCHK=1 -> written and read back", "[translate][lu][verify]") {
+  LuHarness h;
+  h.ready();
+  const Bytes data = pattern(14, 3, 512);
+  check_good(h.run(cdb16(0x8E, 0x02, 7, 3), data));
+  CHECK(h.recording().count(nvme::kOpcodeRead) == 1);
+  CHECK(first_difference(h.medium(7, 3), data) == -1);
+}
+
+TEST_CASE("LU: WRITE AND VERIFY(10) BYTCHK=11b -> 24/00 at byte 1 bit 2",
+          "[translate][lu][verify]") {
+  LuHarness h;
+  h.ready();
+  check_sense(h.run(cdb10(0x2E, 0x06, 0, 1), pattern(1, 1, 512)),
+              Sense::invalid_field_in_cdb(FieldRef::cdb(1, 2)));
+}
+
+}  // namespace
+}  // namespace xg::test
