@@ -9,6 +9,7 @@
 #include <string>
 
 #include "gateway/config/iscsi_name.h"
+#include "gateway/config/overrides.h"
 #include "tests/support/catch.h"
 
 using namespace xg::config;
@@ -384,4 +385,24 @@ TEST_CASE("config: bad target names and portals are reported at the value", "[ga
   CHECK(error_of("[[target]]\nname = \"iqn.2026-12.org.example:disk\"\nalias = \"" +
                  std::string(256, 'a') + "\"\n") ==
         "t.toml:3:9: target.alias is longer than 255 bytes (RFC 7143 §6.1)");
+}
+
+TEST_CASE("config: command-line overrides replace portals, log level and data dir",
+          "[gateway][config]") {
+  ServeConfig config = default_config();
+  config.data_dir.clear();
+  REQUIRE(apply_overrides(config, {"", {"127.0.0.1:0", "[::1]:3261"}, "debug"}));
+  CHECK(config.portals == std::vector<Endpoint>{{"127.0.0.1", 0}, {"::1", 3261}});
+  CHECK(config.log_level == LogLevel::kDebug);
+  CHECK(config.data_dir == default_data_dir());
+  REQUIRE(apply_overrides(config, {"/tmp/xg", {}, ""}));
+  CHECK(config.data_dir == "/tmp/xg");
+  CHECK(config.portals.size() == 2);  // no --listen: the configured portals stay
+  CHECK(apply_overrides(config, {"", {"host:1"}, ""}).error().message ==
+        "--listen host:1: \"host\" is not an IPv4 address literal (IPv6 goes in brackets: "
+        "[::1]:3260; host names are not resolved)");
+  CHECK(apply_overrides(config, {"", {"127.0.0.1:1", "127.0.0.1:1"}, ""}).error().message ==
+        "--listen 127.0.0.1:1: given twice");
+  CHECK(apply_overrides(config, {"", {}, "loud"}).error().message ==
+        "--log-level loud: not one of trace, debug, info, warn, error, critical, off");
 }
