@@ -38,7 +38,16 @@ class RecordingDevice final : public nvme::Device {
   explicit RecordingDevice(nvme::Device& inner) : inner_(inner) {}
   std::string name() const override { return inner_.name(); }
   std::span<const std::uint8_t> identify_controller() const override {
+    if (!controller_.empty()) return controller_;
     return inner_.identify_controller();
+  }
+  // Presents a controller without some optional commands (ONCS bits cleared, FUSES 0).
+  void hide_capabilities(std::uint16_t oncs_clear, bool hide_fused) {
+    auto id = nvme::decode_identify_controller(inner_.identify_controller());
+    REQUIRE(id.has_value());
+    id->oncs = static_cast<std::uint16_t>(id->oncs & ~oncs_clear);
+    if (hide_fused) id->fuses = 0;
+    controller_ = nvme::encode_identify_controller(id.value());
   }
   std::vector<std::uint32_t> namespace_ids() const override { return inner_.namespace_ids(); }
   std::span<const std::uint8_t> identify_namespace(std::uint32_t nsid) const override {
@@ -102,6 +111,7 @@ class RecordingDevice final : public nvme::Device {
   }
 
   nvme::Device& inner_;
+  std::vector<std::uint8_t> controller_;
   mutable std::mutex mutex_;
   std::vector<nvme::SubmissionEntry> sqes_;
   std::size_t in_flight_ = 0;
@@ -115,6 +125,8 @@ struct LuConfig {
   std::uint8_t mdts = 1;           // 2 x 4 KiB = 8 KiB per NVMe command: splits early
   bool faults = false;             // put a FaultInjectingDevice in front
   std::uint8_t dlfeat = 0x09;
+  std::uint16_t hide_oncs = 0;     // ONCS bits the LU must not see
+  bool hide_fused = false;         // FUSES bit 0 hidden
 };
 
 inline std::shared_ptr<const ItNexus> nexus_named(const std::string& initiator,
@@ -144,6 +156,9 @@ class LuHarness {
     if (config.faults) faults_ = std::make_unique<nvme::FaultInjectingDevice>(*emulated_);
     recording_ = std::make_unique<RecordingDevice>(
         faults_ ? static_cast<nvme::Device&>(*faults_) : *emulated_);
+    if (config.hide_oncs != 0 || config.hide_fused) {
+      recording_->hide_capabilities(config.hide_oncs, config.hide_fused);
+    }
     translate::LogicalUnitIdentity id;
     id.unique_name = "emulated-test/1";
     id.ieee_company_id = 0x001405;
