@@ -39,7 +39,10 @@ struct Namespace {
     std::vector<std::uint8_t> chunk(64 * kBlockSize, 0xA5);
     for (std::uint64_t lba = 0; lba < kBlocks; lba += 64) {
       auto sqe = xg::nvme::build_write(1, lba, 64);
-      xg::nvme::execute(*device, {sqe.value(), chunk});
+      if (!xg::nvme::execute(*device, {sqe.value(), chunk}).status.ok()) {
+        std::fprintf(stderr, "emulated_device_bench: filling %s failed\n", path.c_str());
+        std::abort();
+      }
     }
   }
   ~Namespace() {
@@ -64,6 +67,7 @@ void run_random(benchmark::State& state, std::uint8_t opcode) {
   std::condition_variable cv;
   std::vector<std::size_t> free_slots;
   std::int64_t ios = 0;
+  std::int64_t failed = 0;  // a failed command is not an IO: report it, do not count it
   for (auto _ : state) {
     {
       std::lock_guard lock(mutex);
@@ -81,8 +85,9 @@ void run_random(benchmark::State& state, std::uint8_t opcode) {
         ++submitted;
         auto sqe = xg::nvme::build_io(opcode, 1, lba(rng), 1);
         lock.unlock();
-        device.submit({sqe.value(), buffers[slot]}, [&, slot](const Completion&) {
+        device.submit({sqe.value(), buffers[slot]}, [&, slot](const Completion& c) {
           std::lock_guard inner(mutex);
+          if (!c.status.ok()) ++failed;
           free_slots.push_back(slot);
           ++completed;
           cv.notify_one();
@@ -95,6 +100,10 @@ void run_random(benchmark::State& state, std::uint8_t opcode) {
       });
     }
     ios += static_cast<std::int64_t>(kPerIteration);
+  }
+  if (failed > 0) {
+    state.SkipWithError((std::to_string(failed) + " commands failed").c_str());
+    return;
   }
   state.SetItemsProcessed(ios);
   state.SetBytesProcessed(ios * kBlockSize);
