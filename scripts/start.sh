@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds xgate (optimised) and runs it. With no arguments it shows what the program can do
-# and decodes a sample ESXi-style EXTENDED COPY; with arguments it runs `xgate ARGS...`.
+# Builds xgate (optimised) and runs it. With no arguments it runs `xgate serve` with the
+# embedded default: target iqn.2026-12.org.xgate:default on 127.0.0.1:3260, LUNs 0 and 1
+# on emulated 1 GiB NVMe namespaces in ./xgate-data (or $XDG_STATE_HOME/xgate); Ctrl-C
+# stops it. With arguments it runs `xgate ARGS...` (e.g. `serve --config FILE`, `decode`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,7 +15,5 @@ xgate=build/release/gateway/xgate
 if [ $# -gt 0 ]; then
   exec "$xgate" "$@"
 fi
-"$xgate" --help
-echo
-echo "Example: an ESXi-style EXTENDED COPY(LID1) parameter list, decoded:"
-"$xgate" decode --file examples/esxi-xcopy-lid1.hex
+echo "xgate: serving the embedded default configuration (xgate serve --help for options)" >&2
+exec "$xgate" serve
