@@ -13,6 +13,11 @@ packages=(
   catch2 libbenchmark-dev
   # the QEMU guest for interop tests (tests/interop/vm): NVMe namespaces with Copy
   qemu-system-x86 cpio
+  # iSCSI interop peers (tests/interop/iscsi): iscsi-test-cu and libiscsi, tgt as the
+  # reference target, qemu-img over iscsi:// (block-iscsi.so is in qemu-block-extra),
+  # sg3_utils/ddpt for copy offload, xfsprogs (reflink-capable images), python3 for
+  # cu_summary.py
+  libiscsi-bin libiscsi-dev sg3-utils ddpt qemu-utils qemu-block-extra tgt xfsprogs python3
 )
 
 missing=()
