@@ -54,14 +54,14 @@ inline constexpr std::uint8_t kWrite12 = 0xAA;
 inline constexpr std::uint8_t kMaintenanceIn = 0xA3;
 }  // namespace opcode
 
-inline constexpr std::uint8_t kSaReadCapacity16 = 0x10;             // 9Eh
+inline constexpr std::uint8_t kSaReadCapacity16 = 0x10;                 // 9Eh
 inline constexpr std::uint8_t kSaReportSupportedOperationCodes = 0x0C;  // A3h
 
 // What the namespace must offer for a command to be implemented (translate decides per LU).
 enum class Requirement : std::uint8_t {
   kNone,
-  kDeallocate,        // UNMAP: Dataset Management (ONCS bit 2)
-  kCompareAndWrite,   // fused Compare + Write (FUSES bit 0)
+  kDeallocate,       // UNMAP: Dataset Management (ONCS bit 2)
+  kCompareAndWrite,  // fused Compare + Write (FUSES bit 0)
 };
 
 struct CdbInfo {

@@ -54,8 +54,6 @@ std::vector<std::uint8_t> supported_pages() {
         scsi::kVpdLogicalBlockProvisioning}});
 }
 
-}  // namespace
-
 // SPC-4 7.8.6: LU designators first (NAA 6h, then T10 vendor ID), then the port the
 // command came in on (relative target port, SCSI name of the port) and the target device.
 std::vector<scsi::Designator> lu_designators(const LogicalUnitIdentity& id, std::uint32_t oui,
@@ -77,8 +75,6 @@ std::vector<scsi::Designator> lu_designators(const LogicalUnitIdentity& id, std:
   }
   return out;
 }
-
-namespace {
 
 scsi::BlockLimitsPage block_limits(const NvmeLu& lu) {
   const Geometry g = lu.geometry();
@@ -110,8 +106,8 @@ scsi::LogicalBlockProvisioningPage provisioning(const NvmeLu& lu) {
   page.lbpws = c.deallocate || c.write_zeroes_deallocates;
   page.lbpws10 = page.lbpws;
   page.lbprz = c.deallocated_reads_zeros ? 1 : 0;  // DLFEAT 001b: reads return zeros
-  page.provisioning_type = page.lbpu || page.lbpws ? scsi::kProvisioningThin
-                                                    : scsi::kProvisioningFull;
+  page.provisioning_type =
+      page.lbpu || page.lbpws ? scsi::kProvisioningThin : scsi::kProvisioningFull;
   return page;
 }
 
@@ -125,7 +121,8 @@ void NvmeLu::inquiry(const ExchangePtr& x) {
   const std::uint8_t page_code = r.u8();
   const std::uint16_t allocation_length = r.be16();
   if (!evpd) {
-    if (page_code != 0) return x->fail(scsi::Sense::invalid_field_in_cdb(scsi::FieldRef::cdb(page_at)));
+    if (page_code != 0)
+      return x->fail(scsi::Sense::invalid_field_in_cdb(scsi::FieldRef::cdb(page_at)));
     scsi::StandardInquiry inq;
     inq.peripheral = kDirectAccess;
     inq.third_party_copy = false;  // no copy manager yet
@@ -171,7 +168,8 @@ void NvmeLu::read_capacity10(const ExchangePtr& x) {
   r.skip(2);
   const bool pmi = base::bit(r.u8(), 0);
   // SBC-3 5.16: LOGICAL BLOCK ADDRESS must be 0 unless PMI is set (both obsolete in SBC-4).
-  if (!pmi && lba != 0) return x->fail(scsi::Sense::invalid_field_in_cdb(scsi::FieldRef::cdb(lba_at)));
+  if (!pmi && lba != 0)
+    return x->fail(scsi::Sense::invalid_field_in_cdb(scsi::FieldRef::cdb(lba_at)));
   const Geometry g = geometry();
   base::ByteWriter w(8);
   // Above 32 bits: FFFFFFFFh tells the initiator to use READ CAPACITY(16) (SBC-4 5.20.2).
@@ -187,18 +185,19 @@ void NvmeLu::read_capacity16(const ExchangePtr& x) {
   const std::uint64_t lba = r.be64();
   const std::uint32_t allocation_length = r.be32();
   const bool pmi = base::bit(r.u8(), 0);
-  if (!pmi && lba != 0) return x->fail(scsi::Sense::invalid_field_in_cdb(scsi::FieldRef::cdb(lba_at)));
+  if (!pmi && lba != 0)
+    return x->fail(scsi::Sense::invalid_field_in_cdb(scsi::FieldRef::cdb(lba_at)));
   const Geometry g = geometry();
   const bool lbpme = caps_.deallocate || caps_.write_zeroes_deallocates;
   base::ByteWriter w(32);
-  w.be64(g.blocks - 1);                 // RETURNED LOGICAL BLOCK ADDRESS
-  w.be32(g.block_size);                 // LOGICAL BLOCK LENGTH IN BYTES
-  w.u8(0x10);                           // RC_BASIS 01b (last LBA); P_TYPE 0, PROT_EN 0
-  w.u8(g.physical_exponent & 0x0F);     // P_I_EXPONENT 0 | LB PER PHYSICAL BLOCK EXPONENT
+  w.be64(g.blocks - 1);              // RETURNED LOGICAL BLOCK ADDRESS
+  w.be32(g.block_size);              // LOGICAL BLOCK LENGTH IN BYTES
+  w.u8(0x10);                        // RC_BASIS 01b (last LBA); P_TYPE 0, PROT_EN 0
+  w.u8(g.physical_exponent & 0x0F);  // P_I_EXPONENT 0 | LB PER PHYSICAL BLOCK EXPONENT
   // LBPME: thin provisioned (UNMAP/WRITE SAME unmap work); LBPRZ: unmapped reads are zero.
   w.u8(static_cast<std::uint8_t>((lbpme ? 0x80 : 0) |
                                  (lbpme && caps_.deallocated_reads_zeros ? 0x40 : 0)));
-  w.u8(0);                              // LOWEST ALIGNED LOGICAL BLOCK ADDRESS
+  w.u8(0);  // LOWEST ALIGNED LOGICAL BLOCK ADDRESS
   w.zeros(16);
   x->data_in(w.take(), allocation_length);
 }

@@ -50,7 +50,7 @@ BlockCdb decode_block_cdb(std::span<const std::uint8_t> cdb) {
     return b;
   }
   switch (op >> 5) {  // group code (SPC-4 4.2.5.1)
-    case 0: {  // 6-byte: 21-bit LBA in byte 1 b4:0 and bytes 2-3
+    case 0: {         // 6-byte: 21-bit LBA in byte 1 b4:0 and bytes 2-3
       b.fua = false;
       b.bytchk = 0;
       b.lba_field = FieldRef::cdb(1);
@@ -106,8 +106,7 @@ std::optional<std::uint64_t> first_difference(std::span<const std::uint8_t> actu
   return std::nullopt;
 }
 
-bool NvmeLu::check_range(const ExchangePtr& x, const BlockCdb& b,
-                         std::uint64_t max_blocks) const {
+bool NvmeLu::check_range(const ExchangePtr& x, const BlockCdb& b, std::uint64_t max_blocks) const {
   if (b.blocks > max_blocks) {
     x->fail(Sense::invalid_field_in_cdb(b.length_field)
                 .because("transfer length above VPD B0h MAXIMUM TRANSFER LENGTH"));
@@ -140,13 +139,14 @@ void NvmeLu::read(const ExchangePtr& x) {
         const BlockChunk c = chunk_at(b.lba, b.blocks, g.blocks_per_io, i);
         auto sqe = nvme::build_read(nsid, c.lba, c.blocks, options);
         if (!sqe) return std::nullopt;
-        return nvme::Command{*sqe, std::span(*buffer).subspan(c.first_block * g.block_size,
-                                                              std::size_t{c.blocks} * g.block_size)};
+        return nvme::Command{*sqe,
+                             std::span(*buffer).subspan(c.first_block * g.block_size,
+                                                        std::size_t{c.blocks} * g.block_size)};
       },
       [x, b, g, buffer, bytes](const BatchOutcome& o) {
         if (!o.ok) {
-          return x->fail_nvme(o.status, chunk_at(b.lba, b.blocks, g.blocks_per_io,
-                                                 o.failed_index).lba);
+          return x->fail_nvme(o.status,
+                              chunk_at(b.lba, b.blocks, g.blocks_per_io, o.failed_index).lba);
         }
         ScsiResponse r = good_with(bytes);
         r.data_in = std::move(*buffer);
@@ -175,8 +175,7 @@ void NvmeLu::write_blocks(const ExchangePtr& x, std::uint64_t lba, std::uint64_t
       },
       [x, lba, blocks, g, then = std::move(then)](const BatchOutcome& o) {
         if (!o.ok) {
-          return x->fail_nvme(o.status,
-                              chunk_at(lba, blocks, g.blocks_per_io, o.failed_index).lba);
+          return x->fail_nvme(o.status, chunk_at(lba, blocks, g.blocks_per_io, o.failed_index).lba);
         }
         then();
       },
@@ -205,13 +204,13 @@ void NvmeLu::read_and_compare(const ExchangePtr& x, std::uint64_t lba, std::uint
         const BlockChunk c = chunk_at(lba, blocks, g.blocks_per_io, i);
         auto sqe = nvme::build_read(nsid, c.lba, c.blocks);
         if (!sqe) return std::nullopt;
-        return nvme::Command{*sqe, std::span(*buffer).subspan(c.first_block * g.block_size,
-                                                              std::size_t{c.blocks} * g.block_size)};
+        return nvme::Command{*sqe,
+                             std::span(*buffer).subspan(c.first_block * g.block_size,
+                                                        std::size_t{c.blocks} * g.block_size)};
       },
       [x, lba, blocks, g, buffer, expected, transfer_length](const BatchOutcome& o) {
         if (!o.ok) {
-          return x->fail_nvme(o.status,
-                              chunk_at(lba, blocks, g.blocks_per_io, o.failed_index).lba);
+          return x->fail_nvme(o.status, chunk_at(lba, blocks, g.blocks_per_io, o.failed_index).lba);
         }
         if (auto at = first_difference(*buffer, expected)) return x->fail(miscompare_at(*at));
         x->reply(good_with(transfer_length));
@@ -234,8 +233,7 @@ void NvmeLu::verify_medium(const ExchangePtr& x, std::uint64_t lba, std::uint64_
       },
       [x, lba, blocks, g, transfer_length](const BatchOutcome& o) {
         if (!o.ok) {
-          return x->fail_nvme(o.status,
-                              chunk_at(lba, blocks, g.blocks_per_io, o.failed_index).lba);
+          return x->fail_nvme(o.status, chunk_at(lba, blocks, g.blocks_per_io, o.failed_index).lba);
         }
         x->reply(good_with(transfer_length));
       },
@@ -250,8 +248,7 @@ void NvmeLu::verify(const ExchangePtr& x) {
   if (!check_range(x, b, max_transfer_blocks())) return;
   const std::uint32_t block_size = geometry().block_size;
   if (b.bytchk == kBytchkNone) return verify_medium(x, b.lba, b.blocks, 0);
-  const std::uint64_t bytes =
-      b.bytchk == kBytchkSingleBlock ? block_size : b.blocks * block_size;
+  const std::uint64_t bytes = b.bytchk == kBytchkSingleBlock ? block_size : b.blocks * block_size;
   if (b.blocks == 0) return x->reply(good_with(0));
   const auto data = data_out(x, bytes, b.length_field);
   if (!data) return;
@@ -301,8 +298,8 @@ void NvmeLu::compare_and_write(const ExchangePtr& x) {
   if (!data) return;
   nvme::IoOptions options;
   options.fua = write_fua(b.fua);
-  auto pair = nvme::build_compare_and_write(nsid_, b.lba, static_cast<std::uint32_t>(b.blocks),
-                                            options);
+  auto pair =
+      nvme::build_compare_and_write(nsid_, b.lba, static_cast<std::uint32_t>(b.blocks), options);
   if (!pair) return x->fail_nvme(nvme::Status::internal_error());
   std::span<std::uint8_t> bytes(const_cast<std::uint8_t*>(data->data()), data->size());
   nvme::Command compare{pair->compare, bytes.first(half)};

@@ -87,8 +87,8 @@ class Batch : public std::enable_shared_from_this<Batch> {
 void run_batch(nvme::Device& device, std::size_t count, MakeCommand make, BatchDone done,
                std::size_t max_in_flight) {
   if (count == 0) return done(BatchOutcome{});
-  auto batch = std::make_shared<Batch>(device, count, std::move(make), std::move(done),
-                                       max_in_flight);
+  auto batch =
+      std::make_shared<Batch>(device, count, std::move(make), std::move(done), max_in_flight);
   batch->start();
 }
 
@@ -101,7 +101,8 @@ BlockChunk chunk_at(std::uint64_t lba, std::uint64_t blocks, std::uint32_t per_c
   BlockChunk c;
   c.first_block = std::uint64_t{index} * per_command;
   c.lba = lba + c.first_block;
-  c.blocks = static_cast<std::uint32_t>(std::min<std::uint64_t>(per_command, blocks - c.first_block));
+  c.blocks =
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(per_command, blocks - c.first_block));
   return c;
 }
 

@@ -18,7 +18,7 @@ namespace xg::translate::detail {
 
 struct BatchOutcome {
   bool ok = true;
-  nvme::Status status;          // of the failed command
+  nvme::Status status;  // of the failed command
   std::size_t failed_index = 0;
   nvme::Completion completion;  // of the failed command
 };

@@ -37,9 +37,15 @@ std::vector<std::uint8_t> caching_page(const ModeState& s, bool vwc, PageControl
   page[0] = kPageCaching;
   page[1] = kCachingLength;
   switch (pc) {
-    case PageControl::kChangeable: page[2] = vwc ? kWce : 0; break;
-    case PageControl::kDefault: page[2] = vwc ? kWce : 0; break;
-    default: page[2] = s.wce ? kWce : 0; break;
+    case PageControl::kChangeable:
+      page[2] = vwc ? kWce : 0;
+      break;
+    case PageControl::kDefault:
+      page[2] = vwc ? kWce : 0;
+      break;
+    default:
+      page[2] = s.wce ? kWce : 0;
+      break;
   }
   return page;
 }
@@ -250,7 +256,8 @@ scsi::Result<void> NvmeLu::check_block_descriptor(base::ByteReader& d, bool long
   const Geometry g = geometry();
   const std::size_t blocks_at = d.offset();
   const std::uint64_t blocks = long_lba ? d.be64() : d.be32();
-  const std::uint64_t shown = long_lba ? g.blocks : std::min<std::uint64_t>(g.blocks, 0xFFFFFFFFULL);
+  const std::uint64_t shown =
+      long_lba ? g.blocks : std::min<std::uint64_t>(g.blocks, 0xFFFFFFFFULL);
   if (blocks != 0 && blocks != shown) {
     return Sense::invalid_field_in_param_list(FieldRef::param(blocks_at));
   }

@@ -113,7 +113,8 @@ void NvmeLu::write_same(const ExchangePtr& x) {
   }
   const std::uint64_t transfer_length = ndob ? 0 : g.block_size;
   if (all_zero(block)) {
-    if (caps_.write_zeroes) return write_zeroes(x, b, unmap && caps_.write_zeroes_deallocates, transfer_length);
+    if (caps_.write_zeroes)
+      return write_zeroes(x, b, unmap && caps_.write_zeroes_deallocates, transfer_length);
     // DSM alone is only right when deallocated blocks read back as zeros (DLFEAT 001b).
     if (unmap && caps_.deallocate && caps_.deallocated_reads_zeros) {
       return deallocate_range(x, b, transfer_length);
@@ -159,8 +160,8 @@ void NvmeLu::deallocate_range(const ExchangePtr& x, const BlockCdb& b,
                  });
 }
 
-void NvmeLu::write_pattern(const ExchangePtr& x, const BlockCdb& b,
-                           std::vector<std::uint8_t> block, std::uint64_t transfer_length) {
+void NvmeLu::write_pattern(const ExchangePtr& x, const BlockCdb& b, std::vector<std::uint8_t> block,
+                           std::uint64_t transfer_length) {
   const Geometry g = geometry();
   // One buffer of the pattern repeated, shared by every Write (the device only reads it).
   const auto per_command = static_cast<std::uint32_t>(std::max<std::uint64_t>(
@@ -168,7 +169,8 @@ void NvmeLu::write_pattern(const ExchangePtr& x, const BlockCdb& b,
   const std::uint64_t buffer_blocks = std::min<std::uint64_t>(per_command, b.blocks);
   auto buffer = std::make_shared<std::vector<std::uint8_t>>(buffer_blocks * g.block_size);
   for (std::uint64_t i = 0; i < buffer_blocks; ++i) {
-    std::copy(block.begin(), block.end(), buffer->begin() + static_cast<std::ptrdiff_t>(i * g.block_size));
+    std::copy(block.begin(), block.end(),
+              buffer->begin() + static_cast<std::ptrdiff_t>(i * g.block_size));
   }
   nvme::IoOptions options;
   options.fua = write_fua(false);

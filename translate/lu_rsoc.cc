@@ -14,9 +14,9 @@ using scsi::Sense;
 
 // REPORTING OPTIONS (SPC-4 table 171).
 constexpr std::uint8_t kAllCommands = 0;
-constexpr std::uint8_t kOneCommand = 1;            // operation code, no service action
-constexpr std::uint8_t kOneCommandWithSa = 2;      // operation code + service action
-constexpr std::uint8_t kOneCommandMaybeSa = 3;     // SPC-4 r37: either kind
+constexpr std::uint8_t kOneCommand = 1;         // operation code, no service action
+constexpr std::uint8_t kOneCommandWithSa = 2;   // operation code + service action
+constexpr std::uint8_t kOneCommandMaybeSa = 3;  // SPC-4 r37: either kind
 
 // SUPPORT (SPC-4 table 174).
 constexpr std::uint8_t kSupportNotSupported = 0x1;
@@ -91,7 +91,8 @@ void NvmeLu::report_supported_operation_codes(const ExchangePtr& x) {
   }
   const CdbInfo* info = nullptr;
   if (with_sa) {
-    if (requested_sa <= 0x1F) info = find_cdb(requested_opcode, static_cast<std::uint8_t>(requested_sa));
+    if (requested_sa <= 0x1F)
+      info = find_cdb(requested_opcode, static_cast<std::uint8_t>(requested_sa));
   } else if (requested_sa == 0 || options == kOneCommand) {
     info = find_cdb(requested_opcode, 0);
   } else {

@@ -30,9 +30,8 @@ Geometry geometry_of(const nvme::IdentifyController& ctrl, const nvme::IdentifyN
   std::uint64_t per_io = nvme::kMaxBlocksPerIo;
   if (ctrl.mdts != 0 && ctrl.mdts < 40) {
     // MDTS in units of CAP.MPSMIN, assumed 4 KiB like device_report.h.
-    per_io = std::min<std::uint64_t>(per_io,
-                                     (std::uint64_t{kAssumedMinimumPageSize} << ctrl.mdts) /
-                                         g.block_size);
+    per_io = std::min<std::uint64_t>(
+        per_io, (std::uint64_t{kAssumedMinimumPageSize} << ctrl.mdts) / g.block_size);
   }
   g.blocks_per_io = static_cast<std::uint32_t>(std::max<std::uint64_t>(per_io, 1));
   // NSFEAT bit 4 (OPTPERF): NPWG is the preferred write granularity, the closest NVMe
@@ -196,8 +195,12 @@ void NvmeLu::execute(ScsiCommand command, ScsiCompletion done) {
   if (x->command.cdb.empty()) {
     return x->fail(scsi::Sense::invalid_command_operation_code().because("empty CDB"));
   }
+  // The contract says never null; a transport bug must not crash the LU, so such
+  // commands share one anonymous nexus.
+  static const auto kAnonymousNexus = std::make_shared<const ItNexus>();
+  if (!x->command.nexus) x->command.nexus = kAnonymousNexus;
   const std::uint8_t op = x->command.cdb[0];
-  if (!passes_unit_attention(op) && x->command.nexus) {
+  if (!passes_unit_attention(op)) {
     if (auto ua = pop_unit_attention(*x->command.nexus)) return x->fail(*ua);
   }
   const std::uint8_t sa = x->command.cdb.size() > 1 ? (x->command.cdb[1] & 0x1F) : 0;
@@ -215,38 +218,50 @@ void NvmeLu::execute(ScsiCommand command, ScsiCompletion done) {
 }
 
 bool NvmeLu::dispatch(const CdbInfo& info, const ExchangePtr& x) {
+  using Handler = void (NvmeLu::*)(const ExchangePtr&);
+  struct Route {
+    std::uint8_t operation_code;
+    Handler handler;
+  };
   using namespace opcode;
-  switch (info.operation_code) {
-    case kTestUnitReady: test_unit_ready(x); return true;
-    case kRequestSense: request_sense(x); return true;
-    case kInquiry: inquiry(x); return true;
-    case kModeSense6:
-    case kModeSense10: mode_sense(x); return true;
-    case kModeSelect6:
-    case kModeSelect10: mode_select(x); return true;
-    case kReadCapacity10: read_capacity10(x); return true;
-    case kServiceActionIn16: read_capacity16(x); return true;
-    case kRead6:
-    case kRead10:
-    case kRead12:
-    case kRead16: read(x); return true;
-    case kWrite6:
-    case kWrite10:
-    case kWrite12:
-    case kWrite16: write(x); return true;
-    case kVerify10:
-    case kVerify16: verify(x); return true;
-    case kWriteAndVerify10:
-    case kWriteAndVerify16: write_and_verify(x); return true;
-    case kSynchronizeCache10:
-    case kSynchronizeCache16: synchronize_cache(x); return true;
-    case kCompareAndWrite: compare_and_write(x); return true;
-    case kUnmap: unmap(x); return true;
-    case kWriteSame10:
-    case kWriteSame16: write_same(x); return true;
-    case kMaintenanceIn: report_supported_operation_codes(x); return true;
-    default: return false;  // REPORT LUNS never reaches the LU (ScsiTarget answers it)
+  // REPORT LUNS is absent: ScsiTarget answers it before a unit is chosen.
+  static constexpr Route kRoutes[] = {
+      {kTestUnitReady, &NvmeLu::test_unit_ready},
+      {kRequestSense, &NvmeLu::request_sense},
+      {kInquiry, &NvmeLu::inquiry},
+      {kModeSense6, &NvmeLu::mode_sense},
+      {kModeSense10, &NvmeLu::mode_sense},
+      {kModeSelect6, &NvmeLu::mode_select},
+      {kModeSelect10, &NvmeLu::mode_select},
+      {kReadCapacity10, &NvmeLu::read_capacity10},
+      {kServiceActionIn16, &NvmeLu::read_capacity16},
+      {kRead6, &NvmeLu::read},
+      {kRead10, &NvmeLu::read},
+      {kRead12, &NvmeLu::read},
+      {kRead16, &NvmeLu::read},
+      {kWrite6, &NvmeLu::write},
+      {kWrite10, &NvmeLu::write},
+      {kWrite12, &NvmeLu::write},
+      {kWrite16, &NvmeLu::write},
+      {kVerify10, &NvmeLu::verify},
+      {kVerify16, &NvmeLu::verify},
+      {kWriteAndVerify10, &NvmeLu::write_and_verify},
+      {kWriteAndVerify16, &NvmeLu::write_and_verify},
+      {kSynchronizeCache10, &NvmeLu::synchronize_cache},
+      {kSynchronizeCache16, &NvmeLu::synchronize_cache},
+      {kCompareAndWrite, &NvmeLu::compare_and_write},
+      {kUnmap, &NvmeLu::unmap},
+      {kWriteSame10, &NvmeLu::write_same},
+      {kWriteSame16, &NvmeLu::write_same},
+      {kMaintenanceIn, &NvmeLu::report_supported_operation_codes},
+  };
+  for (const Route& route : kRoutes) {
+    if (route.operation_code == info.operation_code) {
+      (this->*route.handler)(x);
+      return true;
+    }
   }
+  return false;
 }
 
 void NvmeLu::test_unit_ready(const ExchangePtr& x) {

@@ -43,9 +43,9 @@ namespace xg::translate {
 
 // What the LU says about itself in INQUIRY and VPD 80h/83h.
 struct LogicalUnitIdentity {
-  std::string vendor = "XGATE";              // T10 VENDOR IDENTIFICATION, <= 8 ASCII
-  std::string product = "NVMe namespace";    // PRODUCT IDENTIFICATION, <= 16 ASCII
-  std::string revision = "0001";             // PRODUCT REVISION LEVEL, <= 4 ASCII
+  std::string vendor = "XGATE";            // T10 VENDOR IDENTIFICATION, <= 8 ASCII
+  std::string product = "NVMe namespace";  // PRODUCT IDENTIFICATION, <= 16 ASCII
+  std::string revision = "0001";           // PRODUCT REVISION LEVEL, <= 4 ASCII
   // VPD 80h PRODUCT SERIAL NUMBER; empty: 12 hex digits derived from `unique_name`.
   std::string serial;
   // Seed of the NAA 6h designator and of the default serial. Empty: "<device name>/<nsid>"

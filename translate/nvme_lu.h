@@ -42,20 +42,20 @@ inline constexpr std::uint64_t kMaxWriteSameBlocks = 1ULL << 22;
 
 // The namespace as the SCSI side sees it (from Identify Namespace / Controller).
 struct Geometry {
-  std::uint64_t blocks = 0;          // NSZE
-  std::uint32_t block_size = 512;    // 2^LBADS of the current format
-  std::uint32_t blocks_per_io = 0;   // largest NVMe Read/Write: min(MDTS, 65,536 blocks)
+  std::uint64_t blocks = 0;            // NSZE
+  std::uint32_t block_size = 512;      // 2^LBADS of the current format
+  std::uint32_t blocks_per_io = 0;     // largest NVMe Read/Write: min(MDTS, 65,536 blocks)
   std::uint8_t physical_exponent = 0;  // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT
 };
 
 struct Capabilities {
-  bool deallocate = false;               // ONCS bit 2 Dataset Management
-  bool write_zeroes = false;             // ONCS bit 3
-  bool write_zeroes_deallocates = false; // DLFEAT bit 3
-  bool deallocated_reads_zeros = false;  // DLFEAT 2:0 = 001b (SBC-4 LBPRZ 001b)
-  bool verify = false;                   // ONCS bit 7
-  bool compare_and_write = false;        // FUSES bit 0
-  bool volatile_write_cache = false;     // VWC bit 0
+  bool deallocate = false;                // ONCS bit 2 Dataset Management
+  bool write_zeroes = false;              // ONCS bit 3
+  bool write_zeroes_deallocates = false;  // DLFEAT bit 3
+  bool deallocated_reads_zeros = false;   // DLFEAT 2:0 = 001b (SBC-4 LBPRZ 001b)
+  bool verify = false;                    // ONCS bit 7
+  bool compare_and_write = false;         // FUSES bit 0
+  bool volatile_write_cache = false;      // VWC bit 0
   std::uint32_t ieee_oui = 0;
 };
 
@@ -92,11 +92,11 @@ std::optional<std::span<const std::uint8_t>> data_out(const ExchangePtr& x, std:
 // read by operation-code group; COMPARE AND WRITE keeps its 1-byte count in byte 13.
 struct BlockCdb {
   std::uint64_t lba = 0;
-  std::uint64_t blocks = 0;        // READ(6)/WRITE(6): 0 means 256 (SBC-4 5.15)
-  bool fua = false;                // byte 1 b3 where defined
-  std::uint8_t bytchk = 0;         // byte 1 b2:1 (VERIFY, WRITE AND VERIFY)
+  std::uint64_t blocks = 0;  // READ(6)/WRITE(6): 0 means 256 (SBC-4 5.15)
+  bool fua = false;          // byte 1 b3 where defined
+  std::uint8_t bytchk = 0;   // byte 1 b2:1 (VERIFY, WRITE AND VERIFY)
   scsi::FieldRef lba_field;
-  scsi::FieldRef length_field;     // TRANSFER/VERIFICATION LENGTH, NUMBER OF LOGICAL BLOCKS
+  scsi::FieldRef length_field;  // TRANSFER/VERIFICATION LENGTH, NUMBER OF LOGICAL BLOCKS
 };
 BlockCdb decode_block_cdb(std::span<const std::uint8_t> cdb);
 
@@ -110,8 +110,8 @@ std::optional<std::uint64_t> first_difference(std::span<const std::uint8_t> actu
 
 class NvmeLu final : public NvmeLogicalUnit {
  public:
-  NvmeLu(nvme::Device& device, std::uint32_t nsid, LogicalUnitIdentity identity,
-         Geometry geometry, Capabilities caps);
+  NvmeLu(nvme::Device& device, std::uint32_t nsid, LogicalUnitIdentity identity, Geometry geometry,
+         Capabilities caps);
 
   void execute(ScsiCommand command, ScsiCompletion done) override;
   void nexus_lost(const ItNexus& nexus) override;
@@ -154,8 +154,7 @@ class NvmeLu final : public NvmeLogicalUnit {
   bool check_range(const ExchangePtr& x, const BlockCdb& b, std::uint64_t max_blocks) const;
   // Writes `data` (blocks x block size) at `lba`, split per blocks_per_io; then `then(ok)`.
   void write_blocks(const ExchangePtr& x, std::uint64_t lba, std::uint64_t blocks,
-                    std::span<const std::uint8_t> data, bool fua,
-                    std::function<void()> then);
+                    std::span<const std::uint8_t> data, bool fua, std::function<void()> then);
   // Reads [lba, lba + blocks) and checks it against `expected` (first_difference()); with
   // `expected` empty the data is only read (BYTCHK 00b without NVMe Verify). GOOD or
   // MISCOMPARE / the NVMe error on `x`.

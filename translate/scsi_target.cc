@@ -89,7 +89,6 @@ void ScsiTarget::nexus_lost(const ItNexus& nexus) {
   for (auto& [lun, unit] : units_) unit->nexus_lost(nexus);
 }
 
-
 namespace {
 
 // REPORT LUNS (SPC-4 6.33), answered for any LUN, configured or not.
@@ -123,8 +122,8 @@ ScsiResponse report_luns(std::span<const std::uint8_t> cdb,
 
 void ScsiTarget::execute(ScsiCommand command, ScsiCompletion done) {
   if (command.cdb.empty()) {
-    return done(ScsiResponse::check_condition(scsi::Sense::invalid_command_operation_code(),
-                                              false));
+    return done(
+        ScsiResponse::check_condition(scsi::Sense::invalid_command_operation_code(), false));
   }
   const std::uint8_t op = command.cdb[0];
   if (op == kReportLuns) {

@@ -319,7 +319,7 @@ TEST_CASE("LU: REQUEST SENSE returns the pending unit attention as data and clea
   check_good(h.run(hex("00 00 00 00 00 00")));
 }
 
-TEST_CASE("LU: REQUEST SENSE with nothing pending -> NO SENSE; DESC=1 -> descriptor format",
+TEST_CASE("LU: REQUEST SENSE with nothing pending -> NO SENSE, DESC=1 -> descriptor format",
           "[translate][lu][sense]") {
   LuHarness h;
   h.ready();

@@ -30,7 +30,7 @@ TEST_CASE("LU: WRITE(10) then READ(10) -> the same bytes, on the namespace too",
   CHECK(first_difference(h.medium(100, 8), data) == -1);
 }
 
-TEST_CASE("LU: READ(6)/WRITE(6) address 21 bits; TRANSFER LENGTH 0 means 256 blocks "
+TEST_CASE("LU: READ(6)/WRITE(6) address 21 bits, TRANSFER LENGTH 0 means 256 blocks "
           "(SBC-4 5.15, 5.51)", "[translate][lu][io]") {
   LuHarness h;
   h.ready();
@@ -103,7 +103,7 @@ TEST_CASE("LU: READ(16) past the last LBA -> 21/00 LBA OUT OF RANGE", "[translat
   CHECK(h.recording().count(nvme::kOpcodeRead) == 0);
 }
 
-TEST_CASE("LU: WRITE(10) starting at the capacity -> 21/00; ending at the last LBA -> GOOD",
+TEST_CASE("LU: WRITE(10) starting at the capacity -> 21/00, ending at the last LBA -> GOOD",
           "[translate][lu][io]") {
   LuHarness h;
   h.ready();
@@ -159,7 +159,7 @@ TEST_CASE("LU: WRITE(10) with more Data-Out than needed -> the first blocks are 
   CHECK(h.medium(12, 1) == Bytes(512, 0));
 }
 
-TEST_CASE("LU: FUA on READ/WRITE -> NVMe FUA; no FUA with WCE=1 -> none",
+TEST_CASE("LU: FUA on READ/WRITE -> NVMe FUA, no FUA with WCE=1 -> none",
           "[translate][lu][io]") {
   LuHarness h;
   h.ready();
@@ -209,7 +209,7 @@ TEST_CASE("LU: VERIFY(10) BYTCHK=0 -> NVMe Verify, split per 16 blocks", "[trans
   CHECK(h.recording().count(nvme::kOpcodeVerify) == 3);
 }
 
-TEST_CASE("LU: VERIFY(16) BYTCHK=1 equal -> GOOD; different -> MISCOMPARE 1D/00 with "
+TEST_CASE("LU: VERIFY(16) BYTCHK=1 equal -> GOOD, different -> MISCOMPARE 1D/00 with "
           "INFORMATION = offset of the first differing byte", "[translate][lu][verify]") {
   LuHarness h;
   h.ready();

@@ -118,7 +118,7 @@ TEST_CASE("LU: MODE SENSE subpage 01h -> 24/00 at byte 3", "[translate][lu][mode
   check_sense(h.run(hex("1A 00 0A 01 FF 00")), Sense::invalid_field_in_cdb(FieldRef::cdb(3)));
 }
 
-TEST_CASE("LU: MODE SELECT(6) D_SENSE=1 -> descriptor-format sense from then on; other "
+TEST_CASE("LU: MODE SELECT(6) D_SENSE=1 -> descriptor-format sense from then on, other "
           "nexuses get MODE PARAMETERS CHANGED 2A/01", "[translate][lu][mode]") {
   LuHarness h;
   h.ready();
@@ -228,7 +228,7 @@ TEST_CASE("LU: MODE SELECT with a non-zero MEDIUM TYPE -> 26/00 at parameter byt
               Sense::invalid_field_in_param_list(FieldRef::param(1)));
 }
 
-TEST_CASE("LU: MODE SELECT PF=0 -> 24/00 at byte 1 bit 4; SP=1 -> byte 1 bit 0",
+TEST_CASE("LU: MODE SELECT PF=0 -> 24/00 at byte 1 bit 4, SP=1 -> byte 1 bit 0",
           "[translate][lu][mode]") {
   LuHarness h;
   h.ready();

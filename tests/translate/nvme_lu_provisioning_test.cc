@@ -36,7 +36,7 @@ Bytes repeated(const Bytes& block, std::size_t times) {
   return out;
 }
 
-TEST_CASE("LU: UNMAP two ranges -> one Dataset Management (AD) with two ranges; the blocks "
+TEST_CASE("LU: UNMAP two ranges -> one Dataset Management (AD) with two ranges, the blocks "
           "read back as zeros, neighbours intact", "[translate][lu][unmap]") {
   LuHarness h;
   h.ready();
@@ -76,7 +76,7 @@ TEST_CASE("LU: UNMAP parameter list shorter than its header -> 1A/00", "[transla
   check_sense(h.run(unmap_cdb(6), hex("00 04 00 00 00 00")), Sense::param_list_length_error());
 }
 
-TEST_CASE("LU: UNMAP DATA LENGTH past the list -> 1A/00 at parameter byte 0; DESCRIPTOR "
+TEST_CASE("LU: UNMAP DATA LENGTH past the list -> 1A/00 at parameter byte 0, DESCRIPTOR "
           "DATA LENGTH past it -> byte 2", "[translate][lu][unmap]") {
   LuHarness h;
   h.ready();
@@ -142,7 +142,7 @@ TEST_CASE("LU: a controller without Dataset Management -> UNMAP is 20/00, VPD B2
 }
 
 TEST_CASE("LU: WRITE SAME(10) with a pattern over 40 blocks -> 3 NVMe Writes from one "
-          "shared buffer; every block holds the pattern", "[translate][lu][writesame]") {
+          "shared buffer, every block holds the pattern", "[translate][lu][writesame]") {
   LuHarness h;
   h.ready();
   const Bytes block = pattern(21, 1, 512);
@@ -250,7 +250,7 @@ Bytes caw_cdb(std::uint64_t lba, std::uint8_t blocks, std::uint8_t flags = 0) {
   return c;
 }
 
-TEST_CASE("LU: COMPARE AND WRITE with matching verify data -> one fused Compare+Write; the "
+TEST_CASE("LU: COMPARE AND WRITE with matching verify data -> one fused Compare+Write, the "
           "new data is on the medium", "[translate][lu][caw]") {
   LuHarness h;
   h.ready();
@@ -268,7 +268,7 @@ TEST_CASE("LU: COMPARE AND WRITE with matching verify data -> one fused Compare+
 }
 
 TEST_CASE("LU: COMPARE AND WRITE miscompare -> MISCOMPARE 1D/00, INFORMATION = offset of "
-          "the first differing byte; medium unchanged", "[translate][lu][caw]") {
+          "the first differing byte, medium unchanged", "[translate][lu][caw]") {
   LuHarness h;
   h.ready();
   const Bytes old_data = pattern(31, 2, 512);
@@ -302,7 +302,7 @@ TEST_CASE("LU: COMPARE AND WRITE of 0 blocks -> GOOD, nothing sent (SBC-4 5.3)",
   CHECK(h.recording().fused() == 0);
 }
 
-TEST_CASE("LU: COMPARE AND WRITE past the last LBA -> 21/00; short Data-Out -> 24/00 at "
+TEST_CASE("LU: COMPARE AND WRITE past the last LBA -> 21/00, short Data-Out -> 24/00 at "
           "byte 13", "[translate][lu][caw]") {
   LuHarness h;
   h.ready();

@@ -106,7 +106,7 @@ TEST_CASE("LU: RSOC one command for an opcode the LU lacks -> SUPPORT 001b",
 }
 
 TEST_CASE("LU: RSOC REPORTING OPTIONS 001b for a command with service actions -> 24/00 at "
-          "byte 3; 010b for one without -> byte 3", "[translate][lu][rsoc]") {
+          "byte 3, 010b for one without -> byte 3", "[translate][lu][rsoc]") {
   LuHarness h;
   h.ready();
   check_sense(h.run(rsoc(1, 0x9E)), Sense::invalid_field_in_cdb(FieldRef::cdb(3)));

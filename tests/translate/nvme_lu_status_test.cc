@@ -68,7 +68,7 @@ constexpr Expected kExpected[] = {
     {7, 0x10, S::kCheckCondition, SenseKey::kIllegalRequest, 0x00, 0x00},  // vendor specific
 };
 
-TEST_CASE("LU: every NVMe status on a READ(10) -> the TR's SCSI status and sense; MEDIUM "
+TEST_CASE("LU: every NVMe status on a READ(10) -> the TR's SCSI status and sense, MEDIUM "
           "ERROR carries INFORMATION = first LBA of the failed NVMe Read",
           "[translate][lu][status]") {
   const Expected e = GENERATE(from_range(std::begin(kExpected), std::end(kExpected)));

@@ -53,7 +53,7 @@ TEST_CASE("target: REPORT LUNS SELECT REPORT 00h -> LUNs ascending, peripheral a
   )")));
 }
 
-TEST_CASE("target: REPORT LUNS SELECT REPORT 01h (well known only) -> empty list; 02h -> all",
+TEST_CASE("target: REPORT LUNS SELECT REPORT 01h (well known only) -> empty list, 02h -> all",
           "[translate][target]") {
   TargetHarness t;
   CHECK(show(t.run(0, hex("A0 00 01 00 00 00 00 00 01 00 00 00")).data_in) ==
@@ -120,7 +120,7 @@ TEST_CASE("target: any other command to a LUN without a unit -> CHECK CONDITION 
   CHECK(t.target.max_transfer_bytes(300) == 2U << 20);
 }
 
-TEST_CASE("target: commands reach the unit of their LUN; nexus_lost reaches every unit",
+TEST_CASE("target: commands reach the unit of their LUN, nexus_lost reaches every unit",
           "[translate][target]") {
   TargetHarness t;
   check_sense(t.run(1, hex("00 00 00 00 00 00")), Sense::unit_attention(0x29, 0x00));
