@@ -105,7 +105,9 @@ scsi::LogicalBlockProvisioningPage provisioning(const NvmeLu& lu) {
   // WRITE SAME with UNMAP=1 deallocates through DSM or Write Zeroes with DEAC.
   page.lbpws = c.deallocate || c.write_zeroes_deallocates;
   page.lbpws10 = page.lbpws;
-  page.lbprz = c.deallocated_reads_zeros ? 1 : 0;  // DLFEAT 001b: reads return zeros
+  // DLFEAT 001b: deallocated blocks read as zeros. Meaningless without unmapping (full
+  // provisioning), where SBC-4 6.6.6 wants 000b.
+  page.lbprz = (page.lbpu || page.lbpws) && c.deallocated_reads_zeros ? 1 : 0;
   page.provisioning_type =
       page.lbpu || page.lbpws ? scsi::kProvisioningThin : scsi::kProvisioningFull;
   return page;

@@ -51,7 +51,16 @@ class RecordingDevice final : public nvme::Device {
   }
   std::vector<std::uint32_t> namespace_ids() const override { return inner_.namespace_ids(); }
   std::span<const std::uint8_t> identify_namespace(std::uint32_t nsid) const override {
+    if (!namespace_.empty() && nsid == 1) return namespace_;
     return inner_.identify_namespace(nsid);
+  }
+  // Presents namespace 1 with NSFEAT OPTPERF and the given NPWG (0's based).
+  void set_preferred_write_granularity(std::uint16_t npwg) {
+    auto id = nvme::decode_identify_namespace(inner_.identify_namespace(1));
+    REQUIRE(id.has_value());
+    id->nsfeat |= 0x10;
+    id->npwg = npwg;
+    namespace_ = nvme::encode_identify_namespace(id.value());
   }
   void submit(nvme::Command command, nvme::CompletionHandler done) override {
     record(command.sqe);
@@ -112,6 +121,7 @@ class RecordingDevice final : public nvme::Device {
 
   nvme::Device& inner_;
   std::vector<std::uint8_t> controller_;
+  std::vector<std::uint8_t> namespace_;
   mutable std::mutex mutex_;
   std::vector<nvme::SubmissionEntry> sqes_;
   std::size_t in_flight_ = 0;
@@ -127,6 +137,7 @@ struct LuConfig {
   std::uint8_t dlfeat = 0x09;
   std::uint16_t hide_oncs = 0;     // ONCS bits the LU must not see
   bool hide_fused = false;         // FUSES bit 0 hidden
+  std::optional<std::uint16_t> npwg;  // NSFEAT OPTPERF with this NPWG (0's based)
 };
 
 inline std::shared_ptr<const ItNexus> nexus_named(const std::string& initiator,
@@ -159,6 +170,7 @@ class LuHarness {
     if (config.hide_oncs != 0 || config.hide_fused) {
       recording_->hide_capabilities(config.hide_oncs, config.hide_fused);
     }
+    if (config.npwg) recording_->set_preferred_write_granularity(*config.npwg);
     translate::LogicalUnitIdentity id;
     id.unique_name = "emulated-test/1";
     id.ieee_company_id = 0x001405;

@@ -1,6 +1,9 @@
 // READ/WRITE 6/10/12/16, VERIFY, WRITE AND VERIFY, SYNCHRONIZE CACHE (SBC-4 5.x) on the
 // NVMe-backed LU: data written and read back, splits above MDTS (16 blocks per NVMe
 // command in the harness), FUA, range and transfer-length errors with the whole sense.
+#include <atomic>
+#include <thread>
+
 #include "nvme/spec.h"
 #include "tests/translate/lu_test_support.h"
 
@@ -277,6 +280,66 @@ TEST_CASE("LU: WRITE AND VERIFY(10) BYTCHK=11b -> 24/00 at byte 1 bit 2",
   h.ready();
   check_sense(h.run(cdb10(0x2E, 0x06, 0, 1), pattern(1, 1, 512)),
               Sense::invalid_field_in_cdb(FieldRef::cdb(1, 2)));
+}
+
+TEST_CASE("LU: VERIFY(16) BYTCHK=0 on a controller without Verify -> NVMe Reads, GOOD",
+          "[translate][lu][verify]") {
+  LuConfig config;
+  config.hide_oncs = nvme::kOncsVerify;
+  LuHarness h(config);
+  h.ready();
+  check_good(h.run(cdb16(0x8F, 0x00, 0, 20)));
+  CHECK(h.recording().count(nvme::kOpcodeVerify) == 0);
+  CHECK(h.recording().count(nvme::kOpcodeRead) == 2);
+}
+
+TEST_CASE("LU: 4096-byte blocks -> WRITE(16)/READ(16) of 9 blocks split per 4 blocks",
+          "[translate][lu][io][split]") {
+  LuConfig config;
+  config.lba_size = 4096;
+  config.capacity = 1024;
+  config.mdts = 2;  // 16 KiB = 4 blocks per NVMe command
+  LuHarness h(config);
+  h.ready();
+  const Bytes data = pattern(40, 9, 4096);
+  check_good(h.run(cdb16(kWrite16, 0, 1015, 9), data));
+  CHECK(h.recording().count(nvme::kOpcodeWrite) == 3);
+  const ScsiResponse r = h.run(cdb16(kRead16, 0, 1015, 9));
+  CHECK(r.transfer_length == 9 * 4096);
+  CHECK(first_difference(r.data_in, data) == -1);
+  check_sense(h.run(cdb16(kRead16, 0, 1015, 10)), Sense::lba_out_of_range());
+}
+
+TEST_CASE("LU: NPWG 7 with OPTPERF -> READ CAPACITY(16) LOGICAL BLOCKS PER PHYSICAL BLOCK "
+          "EXPONENT 3", "[translate][lu][capacity]") {
+  LuConfig config;
+  config.npwg = 7;  // 8 blocks, 0's based
+  LuHarness h(config);
+  h.ready();
+  const ScsiResponse r = h.run(hex("9E 10 00 00 00 00 00 00 00 00 00 00 00 20 00 00"));
+  check_good(r);
+  CHECK(int(r.data_in.at(13)) == 0x03);
+}
+
+TEST_CASE("LU: commands from four threads at once, each on its own range -> every range "
+          "reads back what its thread wrote", "[translate][lu][io][concurrency]") {
+  LuHarness h;
+  h.ready();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&h, &failures, t] {
+      for (int round = 0; round < 10; ++round) {
+        const std::uint32_t lba = std::uint32_t(t * 1024 + round * 40);
+        const Bytes data = pattern(std::uint32_t(t * 100 + round), 40, 512);
+        if (h.run(cdb10(kWrite10, 0, lba, 40), data).status != scsi::Status::kGood) ++failures;
+        const ScsiResponse r = h.run(cdb10(kRead10, 0, lba, 40));
+        if (r.status != scsi::Status::kGood || r.data_in != data) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
 }
 
 }  // namespace

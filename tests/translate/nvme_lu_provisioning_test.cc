@@ -244,6 +244,42 @@ TEST_CASE("LU: WRITE SAME without its block of Data-Out -> 24/00 at the length f
               Sense::invalid_field_in_cdb(FieldRef::cdb(7)));
 }
 
+TEST_CASE("LU: WRITE SAME(10) UNMAP=1 zeros without Write Zeroes -> Dataset Management "
+          "deallocate (DLFEAT 001b: reads return zeros)", "[translate][lu][writesame]") {
+  LuConfig config;
+  config.hide_oncs = nvme::kOncsWriteZeroes;
+  LuHarness h(config);
+  h.ready();
+  check_good(h.run(cdb10(0x2A, 0, 64, 8), pattern(2, 8, 512)));
+  check_good(h.run(cdb10(0x41, 0x08, 64, 8), Bytes(512, 0)));
+  CHECK(h.recording().count(nvme::kOpcodeDatasetManagement) == 1);
+  CHECK(h.medium(64, 8) == Bytes(8 * 512, 0));
+}
+
+TEST_CASE("LU: WRITE SAME(10) zeros without Write Zeroes and UNMAP=0 -> written as a pattern",
+          "[translate][lu][writesame]") {
+  LuConfig config;
+  config.hide_oncs = nvme::kOncsWriteZeroes;
+  LuHarness h(config);
+  h.ready();
+  check_good(h.run(cdb10(0x2A, 0, 64, 8), pattern(2, 8, 512)));
+  check_good(h.run(cdb10(0x41, 0x00, 64, 8), Bytes(512, 0)));
+  CHECK(h.recording().count(nvme::kOpcodeDatasetManagement) == 0);
+  CHECK(h.recording().count(nvme::kOpcodeWrite) == 2);  // the priming write + one pattern
+  CHECK(h.medium(64, 8) == Bytes(8 * 512, 0));
+}
+
+TEST_CASE("LU: WRITE SAME UNMAP=1 on a controller that cannot deallocate -> 24/00 at byte 1 "
+          "bit 3, VPD B2h LBPWS 0", "[translate][lu][writesame]") {
+  LuConfig config;
+  config.hide_oncs = nvme::kOncsDatasetManagement | nvme::kOncsWriteZeroes;
+  LuHarness h(config);
+  h.ready();
+  check_sense(h.run(cdb10(0x41, 0x08, 0, 1), Bytes(512, 0)),
+              Sense::invalid_field_in_cdb(FieldRef::cdb(1, 3)));
+  CHECK(show(h.run(hex("12 01 B2 00 FF 00")).data_in) == show(hex("00 B2 00 04 00 00 00 00")));
+}
+
 Bytes caw_cdb(std::uint64_t lba, std::uint8_t blocks, std::uint8_t flags = 0) {
   Bytes c = cdb16(0x89, flags, lba, 0);
   c[13] = blocks;
