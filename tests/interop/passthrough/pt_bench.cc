@@ -4,14 +4,19 @@
 //
 // Usage: pt_bench NODE [--path uring|ioctl] [--qd N] [--seconds S] [--op read|write]
 //                      [--fixed] [--span-mib M]
-// Prints one line: "path=uring op=read qd=32 fixed=0 ios=N seconds=S iops=N"; exit 0 when
-// every command succeeded.
+// Prints one line: "path=uring op=read qd=32 fixed=0 ios=N errors=N seconds=S iops=N
+// max_latency_ms=N" and, when a command failed, a second line "errors: ..." with the count of
+// each failing status, the first failure's latency and the last errno (so a stall, e.g. a
+// command the driver timed out and aborted after nvme_core.io_timeout, is told apart from a
+// device error); exit 0 when every command succeeded.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -41,7 +46,9 @@ bool parse(int argc, char** argv, Options& o) {
     const std::string arg = argv[i];
     const char* next = i + 1 < argc ? argv[i + 1] : nullptr;
     if (arg == "--path" && next) {
-      o.path = std::string(next) == "ioctl" ? SubmissionPath::kIoctl : SubmissionPath::kIoUring;
+      const std::string path = next;
+      if (path != "ioctl" && path != "uring") return false;  // a typo must not bench io_uring
+      o.path = path == "ioctl" ? SubmissionPath::kIoctl : SubmissionPath::kIoUring;
       ++i;
     } else if (arg == "--qd" && next) {
       o.qd = static_cast<unsigned>(std::atoi(next));
@@ -50,7 +57,9 @@ bool parse(int argc, char** argv, Options& o) {
       o.seconds = std::atof(next);
       ++i;
     } else if (arg == "--op" && next) {
-      o.write = std::string(next) == "write";
+      const std::string op = next;
+      if (op != "read" && op != "write") return false;
+      o.write = op == "write";
       ++i;
     } else if (arg == "--span-mib" && next) {
       o.span_mib = static_cast<std::uint64_t>(std::atoll(next));
@@ -73,7 +82,7 @@ class Runner {
       : device_(device), options_(options), nsid_(nsid),
         blocks_per_io_(4096 / block_size),
         slots_(options.span_mib * 1024 * 1024 / 4096),
-        arena_(std::size_t{options.qd} * 4096, 0x5A) {
+        arena_(std::size_t{options.qd} * 4096, 0x5A), issued_at_(options.qd) {
     if (options.fixed) {
       const std::span<std::uint8_t> whole(arena_);
       fixed_ok_ = device.register_buffers(std::span(&whole, 1)) == 0;
@@ -91,12 +100,26 @@ class Runner {
   }
 
   void report() const {
-    std::printf("path=%s op=%s qd=%u fixed=%d ios=%llu errors=%llu seconds=%.3f iops=%.0f\n",
+    std::printf("path=%s op=%s qd=%u fixed=%d ios=%llu errors=%llu seconds=%.3f iops=%.0f "
+                "max_latency_ms=%.1f\n",
                 options_.path == SubmissionPath::kIoUring ? "uring" : "ioctl",
                 options_.write ? "write" : "read", options_.qd, fixed_ok_ ? 1 : 0,
                 static_cast<unsigned long long>(ios_.load()),
                 static_cast<unsigned long long>(errors_.load()), elapsed_,
-                static_cast<double>(ios_.load()) / elapsed_);
+                static_cast<double>(ios_.load()) / elapsed_, max_latency_ms_);
+    if (errors_ == 0) return;
+    std::string counts;
+    for (const auto& [value, count] : error_counts_) {
+      char item[128];
+      std::snprintf(item, sizeof item, "%s0x%04x x%llu (%s)", counts.empty() ? "" : ", ", value,
+                    static_cast<unsigned long long>(count),
+                    describe(Status::from_linux(value)).c_str());
+      counts += item;
+    }
+    std::printf("errors: %s; first failure after %.1f ms in flight, %.3f s into the run; "
+                "last errno %d (%s)\n",
+                counts.c_str(), first_error_latency_ms_, first_error_at_s_,
+                device_.last_errno(), std::strerror(device_.last_errno()));
   }
   bool ok() const { return errors_ == 0 && ios_ > 0; }
 
@@ -114,10 +137,25 @@ class Runner {
     auto sqe = options_.write ? build_write(nsid_, lba, blocks_per_io_)
                               : build_read(nsid_, lba, blocks_per_io_);
     std::span<std::uint8_t> data(arena_.data() + std::size_t{slot} * 4096, 4096);
+    issued_at_[slot] = Clock::now();  // the slot's previous command has completed
     device_.submit({sqe.value(), data}, [this, slot](const Completion& c) {
+      const auto now = Clock::now();
+      const double latency_ms =
+          std::chrono::duration<double, std::milli>(now - issued_at_[slot]).count();
+      {
+        std::lock_guard lock(mutex_);
+        max_latency_ms_ = std::max(max_latency_ms_, latency_ms);
+        if (!c.status.ok()) {
+          if (errors_ == 0) {
+            first_error_latency_ms_ = latency_ms;
+            first_error_at_s_ = std::chrono::duration<double>(now - start_).count();
+          }
+          ++error_counts_[c.status.to_linux()];
+        }
+      }
       ++ios_;
       if (!c.status.ok()) ++errors_;
-      if (Clock::now() < deadline_ && errors_ == 0) issue(slot);
+      if (now < deadline_ && errors_ == 0) issue(slot);
       std::lock_guard lock(mutex_);
       if (--running_ == 0) idle_.notify_all();
     });
@@ -129,8 +167,13 @@ class Runner {
   const std::uint32_t blocks_per_io_;
   const std::uint64_t slots_;
   std::vector<std::uint8_t> arena_;
+  std::vector<Clock::time_point> issued_at_;  // per slot: when its command was submitted
   bool fixed_ok_ = false;
-  std::mutex mutex_;
+  std::mutex mutex_;  // guards running_, the latency and error records below
+  double max_latency_ms_ = 0;
+  double first_error_latency_ms_ = 0;
+  double first_error_at_s_ = 0;
+  std::map<std::uint16_t, std::uint64_t> error_counts_;  // Status::to_linux() -> count
   std::condition_variable idle_;
   unsigned running_ = 0;
   std::mutex rng_mutex_;
@@ -165,6 +208,13 @@ int main(int argc, char** argv) {
   if (!ns || ns->logical_block_size() > 4096) {
     std::fprintf(stderr, "pt_bench: needs a namespace with blocks of at most 4 KiB\n");
     return 1;
+  }
+  const std::uint64_t namespace_bytes = ns->nsze * ns->logical_block_size();
+  if (options.span_mib * 1024 * 1024 > namespace_bytes || options.span_mib == 0) {
+    std::fprintf(stderr, "pt_bench: --span-mib %llu does not fit the namespace (%llu MiB)\n",
+                 static_cast<unsigned long long>(options.span_mib),
+                 static_cast<unsigned long long>(namespace_bytes >> 20));
+    return 2;
   }
   Runner runner(*device.value(), options, nsid, ns->logical_block_size());
   runner.run();
