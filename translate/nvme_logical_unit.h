@@ -12,11 +12,18 @@
 // MDTS is tiny.
 //
 // Data-Out: the LU uses the first TRANSFER LENGTH x block size bytes (or PARAMETER LIST
-// LENGTH bytes) of ScsiCommand::data_out. Fewer bytes than the CDB asks for is an
-// overflow the LU cannot honour: CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB
-// pointing at the CDB's length field (LIO answers the same). ScsiResponse::transfer_length
-// is always the CDB's length in bytes, so the transport can report residuals; on CHECK
-// CONDITION data_in is empty.
+// LENGTH bytes) of ScsiCommand::data_out and ignores the rest. Fewer bytes than the CDB
+// asks for cannot be honoured: CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB
+// pointing at the CDB's length field (LIO answers the same), and nothing is written.
+// ScsiResponse::transfer_length on GOOD is what the CDB asked to move, in bytes: TRANSFER
+// LENGTH x block size (READ/WRITE/VERIFY BYTCHK=1), 2 x NUMBER OF LOGICAL BLOCKS x block
+// size (COMPARE AND WRITE), one block (WRITE SAME, 0 with NDOB), the ALLOCATION LENGTH
+// (data-in commands; data_in is already cut to it) or the PARAMETER LIST LENGTH (MODE
+// SELECT, UNMAP); 0 for commands without data. On CHECK CONDITION (and TASK ABORTED,
+// RESERVATION CONFLICT) data_in is empty and transfer_length 0.
+//
+// Lifetime: the LU must outlive the commands it has in flight (completions call back
+// into it); destroy it only after the transport has drained it, and before the device.
 //
 // Per-I_T-nexus state (SAM-5 5.14 unit attentions): a nexus's first command other than
 // INQUIRY, REPORT LUNS and REQUEST SENSE gets POWER ON, RESET, OR BUS DEVICE RESET
