@@ -42,11 +42,12 @@ class RecordingDevice final : public nvme::Device {
     return inner_.identify_controller();
   }
   // Presents a controller without some optional commands (ONCS bits cleared, FUSES 0).
-  void hide_capabilities(std::uint16_t oncs_clear, bool hide_fused) {
+  void hide_capabilities(std::uint16_t oncs_clear, bool hide_fused, bool hide_vwc = false) {
     auto id = nvme::decode_identify_controller(inner_.identify_controller());
     REQUIRE(id.has_value());
     id->oncs = static_cast<std::uint16_t>(id->oncs & ~oncs_clear);
     if (hide_fused) id->fuses = 0;
+    if (hide_vwc) id->vwc = 0;
     controller_ = nvme::encode_identify_controller(id.value());
   }
   std::vector<std::uint32_t> namespace_ids() const override { return inner_.namespace_ids(); }
@@ -138,6 +139,7 @@ struct LuConfig {
   std::uint16_t hide_oncs = 0;     // ONCS bits the LU must not see
   bool hide_fused = false;         // FUSES bit 0 hidden
   std::optional<std::uint16_t> npwg;  // NSFEAT OPTPERF with this NPWG (0's based)
+  bool hide_vwc = false;           // no volatile write cache (VWC bit 0 clear)
 };
 
 inline std::shared_ptr<const ItNexus> nexus_named(const std::string& initiator,
@@ -167,8 +169,8 @@ class LuHarness {
     if (config.faults) faults_ = std::make_unique<nvme::FaultInjectingDevice>(*emulated_);
     recording_ = std::make_unique<RecordingDevice>(
         faults_ ? static_cast<nvme::Device&>(*faults_) : *emulated_);
-    if (config.hide_oncs != 0 || config.hide_fused) {
-      recording_->hide_capabilities(config.hide_oncs, config.hide_fused);
+    if (config.hide_oncs != 0 || config.hide_fused || config.hide_vwc) {
+      recording_->hide_capabilities(config.hide_oncs, config.hide_fused, config.hide_vwc);
     }
     if (config.npwg) recording_->set_preferred_write_granularity(*config.npwg);
     translate::LogicalUnitIdentity id;

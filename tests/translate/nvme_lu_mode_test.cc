@@ -253,5 +253,21 @@ TEST_CASE("LU: MODE SELECT PARAMETER LIST LENGTH 0 -> GOOD, nothing changes",
   check_good(h.run(mode_select6(0)));
 }
 
+TEST_CASE("LU: no volatile write cache -> WCE 0 and not changeable, MODE SELECT WCE=1 -> "
+          "26/00 at parameter byte 6 bit 2, writes without forced FUA", "[translate][lu][mode]") {
+  LuConfig config;
+  config.hide_vwc = true;
+  LuHarness h(config);
+  h.ready();
+  CHECK(h.run(hex("1A 08 08 00 FF 00")).data_in.at(6) == 0x00);  // current WCE 0
+  CHECK(h.run(hex("1A 08 48 00 FF 00")).data_in.at(6) == 0x00);  // not changeable
+  check_sense(h.run(mode_select6(24), concat({hex("00 00 00 00"), kCachingCurrent})),
+              Sense::invalid_field_in_param_list(FieldRef::param(6, 2)));
+  check_good(h.run(cdb10(0x2A, 0, 0, 1), pattern(1, 1, 512)));
+  const auto writes = h.recording().io(nvme::kOpcodeWrite);
+  REQUIRE(writes.size() == 1);
+  CHECK_FALSE(writes[0].fua);
+}
+
 }  // namespace
 }  // namespace xg::test
