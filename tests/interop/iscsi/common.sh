@@ -28,3 +28,15 @@ xg_stop_pid() {
   fi
   return 0
 }
+
+# xg_wait_server PID PORT SECONDS: 0 once 127.0.0.1:PORT accepts; 1 as soon as PID has
+# exited (no point waiting for a server that is gone) or on timeout.
+xg_wait_server() {
+  local pid=$1 port=$2 deadline=$((SECONDS + $3))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}

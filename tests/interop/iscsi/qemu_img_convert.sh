@@ -73,7 +73,7 @@ head -c 256M /dev/urandom >"$work/source.raw"
 
 "$xgate" serve --config "$work/xgate.toml" >"$log_dir/xgate.log" 2>&1 &
 server_pid=$!
-if ! check "xgate serve listens on 127.0.0.1:$port" xg_wait_port "$port" 20; then
+if ! check "xgate serve listens on 127.0.0.1:$port" xg_wait_server "$server_pid" "$port" 20; then
   tail -n 30 "$log_dir/xgate.log" >&2
   finish
 fi

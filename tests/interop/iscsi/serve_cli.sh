@@ -63,7 +63,7 @@ port1=$(xg_free_port) port2=$(xg_free_port)
 "$xgate" serve --data-dir "$work/data" --listen "127.0.0.1:$port1" --listen "127.0.0.1:$port2" \
   >"$work/serve.log" 2>&1 &
 server_pid=$!
-xg_wait_port "$port1" 20 && xg_wait_port "$port2" 5
+xg_wait_server "$server_pid" "$port1" 20 && xg_wait_server "$server_pid" "$port2" 5
 verdict "repeated --listen: both portals accept connections" $? "$(tail -n 5 "$work/serve.log")"
 grep -qF "iscsi://127.0.0.1:$port1/iqn.2026-12.org.xgate:default/0" "$work/serve.log"
 verdict "prints the libiscsi URL of LUN 0" $?

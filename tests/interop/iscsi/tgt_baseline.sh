@@ -46,7 +46,7 @@ head -c 256M /dev/urandom >"$work/lun1.img"
 truncate -s 256M "$work/lun2.img"
 tgtd -C "$control" --iscsi "portal=127.0.0.1:$port" -f >"$log_dir/tgtd.log" 2>&1 &
 tgtd_pid=$!
-if ! xg_wait_port "$port" 15; then
+if ! xg_wait_server "$tgtd_pid" "$port" 15; then
   echo "tgt_baseline: tgtd did not listen on 127.0.0.1:$port (log: $log_dir/tgtd.log)" >&2
   exit 2
 fi

@@ -82,7 +82,8 @@ EOF
 
 "$xgate" serve --config "$work/xgate.toml" >"$log_dir/xgate.log" 2>&1 &
 server_pid=$!
-xg_wait_port "$port" 20 || abort "xgate serve did not listen on 127.0.0.1:$port within 20 s"
+xg_wait_server "$server_pid" "$port" 20 ||
+  abort "xgate serve did not listen on 127.0.0.1:$port within 20 s (or exited)"
 kill -0 "$server_pid" 2>/dev/null || abort "xgate serve exited at start-up"
 
 url="iscsi://127.0.0.1:$port/$iqn/0"
