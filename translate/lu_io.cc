@@ -278,12 +278,13 @@ void NvmeLu::synchronize_cache(const ExchangePtr& x) {
   const bool immed = base::bit(x->cdb()[1], 1);
   // NVMe Flush has no range: the whole namespace is made durable (SBC-4 5.31 allows more
   // than asked). IMMED: GOOD once the CDB is valid, the Flush completes later.
-  if (immed) x->reply(ScsiResponse::good());
   device_.submit({nvme::build_flush(nsid_), {}}, [x, immed](const nvme::Completion& c) {
     if (immed) return;
     if (!c.status.ok()) return x->fail_nvme(c.status);
     x->reply(ScsiResponse::good());
   });
+  // Submitted first so the Flush is on its way when the initiator sees GOOD.
+  if (immed) x->reply(ScsiResponse::good());
 }
 
 void NvmeLu::compare_and_write(const ExchangePtr& x) {
