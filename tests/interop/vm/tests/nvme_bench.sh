@@ -28,7 +28,7 @@ for op in read write; do
                 # counts as a failure.
                 if echo "$log" | grep -qE 'timeout, (aborting|reset controller)'; then
                     echo "  FAIL cause: device stall - the guest NVMe driver timed out commands" \
-                         "the emulated controller did not complete (not a pt_bench error status)"
+                         "the emulated controller did not complete; the errors are its abort/reset, not device statuses"
                 fi
             fi
         done
