@@ -113,7 +113,26 @@ class UringEngine final : public Engine {
     std::lock_guard lock(mutex_);
     ++outstanding_;
     backlog_.push_back(std::move(request));
-    if (fill_ring_locked() > 0) io_uring_submit(&ring_);
+    if (fill_ring_locked() > 0) submit_locked();
+  }
+
+  // Hands every prepared SQE to the kernel. io_uring_submit() may take fewer than are
+  // prepared (without IORING_SETUP_SUBMIT_ALL an SQE that fails its prep ends the batch;
+  // its CQE carries the error) or fail with -EAGAIN/-EBUSY/-EINTR. An SQE left in the SQ
+  // ring would otherwise wait for the next, unrelated submission: forever when none
+  // comes. The retries are bounded because the reaper needs mutex_ to free CQ space.
+  void submit_locked() {
+    unsigned retries = 0;
+    while (io_uring_sq_ready(&ring_) > 0) {
+      const int rc = io_uring_submit(&ring_);
+      if (rc > 0) {
+        retries = 0;
+        continue;
+      }
+      if (rc != 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) break;
+      if (++retries > 64) break;  // left queued: the next submission tries again
+      std::this_thread::yield();
+    }
   }
 
   // Moves backlog entries into free slots; returns how many SQEs were prepared.
@@ -167,7 +186,8 @@ class UringEngine final : public Engine {
           free_.push_back(slot);
         }
         io_uring_cq_advance(&ring_, seen);
-        if (fill_ring_locked() > 0) io_uring_submit(&ring_);
+        fill_ring_locked();
+        submit_locked();  // also retries SQEs an earlier short submit left behind
       }
       for (std::size_t i = 0; i < batch.size(); ++i) {
         Request& request = batch[i].first;
@@ -229,7 +249,14 @@ std::unique_ptr<Engine> make_uring_engine(unsigned queue_depth, std::uint32_t ti
                                           int probe_fd, std::string& why) {
   if (queue_depth == 0) queue_depth = 1;
   io_uring ring;
-  int rc = io_uring_queue_init(queue_depth, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32);
+  // SUBMIT_ALL (Linux 5.18+): an SQE that fails its prep does not stop the rest of the
+  // batch. Older kernels refuse the flag (EINVAL); submit_locked() copes without it.
+  int rc = io_uring_queue_init(queue_depth, &ring,
+                               IORING_SETUP_SQE128 | IORING_SETUP_CQE32 |
+                                   IORING_SETUP_SUBMIT_ALL);
+  if (rc == -EINVAL) {
+    rc = io_uring_queue_init(queue_depth, &ring, IORING_SETUP_SQE128 | IORING_SETUP_CQE32);
+  }
   if (rc < 0) {
     why = std::string("io_uring_queue_init(SQE128|CQE32) failed: ") + std::strerror(-rc);
     return nullptr;
