@@ -186,9 +186,10 @@ void NvmeLu::write(const ExchangePtr& x) {
   const BlockCdb b = decode_block_cdb(x->cdb());
   if (!check_range(x, b, max_transfer_blocks())) return;
   const std::uint64_t bytes = b.blocks * geometry().block_size;
-  const auto data = data_out(x, bytes, b.length_field);
+  const auto data = block_data_out(x, b.blocks, geometry().block_size);
   if (!data) return;
-  write_blocks(x, b.lba, b.blocks, *data, write_fua(b.fua),
+  if (data->blocks == 0) return x->reply(good_with(bytes));
+  write_blocks(x, b.lba, data->blocks, data->bytes, write_fua(b.fua),
                [x, bytes] { x->reply(good_with(bytes)); });
 }
 
@@ -261,12 +262,15 @@ void NvmeLu::write_and_verify(const ExchangePtr& x) {
   if (b.bytchk > kBytchkCompare) return x->fail(Sense::invalid_field_in_cdb(FieldRef::cdb(1, 2)));
   if (!check_range(x, b, max_transfer_blocks())) return;
   const std::uint64_t bytes = b.blocks * geometry().block_size;
-  const auto data = data_out(x, bytes, b.length_field);
+  const auto data = block_data_out(x, b.blocks, geometry().block_size);
   if (!data) return;
+  if (data->blocks == 0) return x->reply(good_with(bytes));
   // FUA: the verification must look at the medium, not at the write cache.
-  write_blocks(x, b.lba, b.blocks, *data, true, [this, x, b, data, bytes] {
-    if (b.bytchk == kBytchkCompare) return read_and_compare(x, b.lba, b.blocks, *data, bytes);
-    verify_medium(x, b.lba, b.blocks, bytes);
+  write_blocks(x, b.lba, data->blocks, data->bytes, true, [this, x, b, data, bytes] {
+    if (b.bytchk == kBytchkCompare) {
+      return read_and_compare(x, b.lba, data->blocks, data->bytes, bytes);
+    }
+    verify_medium(x, b.lba, data->blocks, bytes);
   });
 }
 
@@ -293,6 +297,14 @@ void NvmeLu::compare_and_write(const ExchangePtr& x) {
   const std::uint64_t max_blocks = std::min<std::uint32_t>(255, g.blocks_per_io);
   if (!check_range(x, b, max_blocks)) return;
   const std::uint64_t half = b.blocks * g.block_size;
+  // A Data-Out that is not exactly the verify and write data (2 x NUMBER OF LOGICAL
+  // BLOCKS) would compare or write the wrong bytes: refused at the length field. This
+  // also catches a count above 255 wrapped to 0 in the one-byte field (libiscsi
+  // CompareAndWrite.Simple sends 256).
+  if (x->command.data_out.size() != 2 * half) {
+    return x->fail(Sense::invalid_field_in_cdb(b.length_field)
+                       .because("Data-Out is not 2 x NUMBER OF LOGICAL BLOCKS"));
+  }
   // SBC-4 5.3: 0 blocks is not an error and transfers nothing.
   if (b.blocks == 0) return x->reply(good_with(0));
   const auto data = data_out(x, 2 * half, b.length_field);

@@ -92,6 +92,20 @@ std::optional<std::span<const std::uint8_t>> data_out(const ExchangePtr& x, std:
   return std::span<const std::uint8_t>(x->command.data_out).first(bytes);
 }
 
+std::optional<BlockDataOut> block_data_out(const ExchangePtr& x, std::uint64_t blocks,
+                                           std::uint32_t block_size) {
+  const std::uint64_t wanted = blocks * block_size;
+  const std::span<const std::uint8_t> all(x->command.data_out);
+  if (all.size() >= wanted) return BlockDataOut{all.first(wanted), blocks};
+  if (all.size() % block_size != 0) {
+    x->fail(scsi::Sense::illegal_request(0x0E, 0x03)
+                .because("Data-Out ends inside a block: nothing is written"),
+            wanted);
+    return std::nullopt;
+  }
+  return BlockDataOut{all, all.size() / block_size};
+}
+
 NvmeLu::NvmeLu(nvme::Device& device, std::uint32_t nsid, LogicalUnitIdentity identity,
                Geometry geometry, Capabilities caps)
     : device_(device),

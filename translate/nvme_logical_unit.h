@@ -6,15 +6,17 @@
 // Transfers: READ/WRITE/VERIFY ranges larger than one NVMe command (MDTS, and at most
 // 65,536 blocks) are split into several NVMe commands, up to kMaxNvmeInFlight in flight.
 // max_transfer_bytes() (= VPD B0h MAXIMUM TRANSFER LENGTH x block size) is
-//   min(8 MiB, 256 x the bytes of one NVMe command), rounded down to whole blocks:
-// 8 MiB bounds what the transport buffers per command (Linux and ESXi send at most 4 MiB
-// by default anyway), and 256 bounds the NVMe commands one SCSI command fans out to when
-// MDTS is tiny.
+//   min(32 MiB, 256 x the bytes of one NVMe command), rounded down to whole blocks:
+// 32 MiB bounds what the transport buffers per command (Linux and ESXi send at most 4 MiB
+// by default; libiscsi's conformance suite sends 32 MiB writes), and 256 bounds the NVMe
+// commands one SCSI command fans out to when MDTS is tiny.
 //
 // Data-Out: the LU uses the first TRANSFER LENGTH x block size bytes (or PARAMETER LIST
-// LENGTH bytes) of ScsiCommand::data_out and ignores the rest. Fewer bytes than the CDB
-// asks for cannot be honoured: CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB
-// pointing at the CDB's length field (LIO answers the same), and nothing is written.
+// LENGTH bytes) of ScsiCommand::data_out and ignores the rest. WRITE and WRITE AND VERIFY
+// with fewer bytes write the whole blocks that came (FCP-4 9.4.2 a: the transfer is cut
+// to the expected length, the transport reports the overflow), and a Data-Out ending
+// inside a block is ILLEGAL REQUEST 0E/03 with nothing written. Other commands with less
+// than they need: INVALID FIELD IN CDB at the CDB's length field, nothing written.
 // ScsiResponse::transfer_length on GOOD is what the CDB asked to move, in bytes: TRANSFER
 // LENGTH x block size (READ/WRITE/VERIFY BYTCHK=1), 2 x NUMBER OF LOGICAL BLOCKS x block
 // size (COMPARE AND WRITE), one block (WRITE SAME, 0 with NDOB), the ALLOCATION LENGTH

@@ -30,14 +30,18 @@ namespace xg::translate::detail {
 // NVMe commands one SCSI command keeps in flight at most (lu_io_batch.h).
 inline constexpr std::size_t kMaxNvmeInFlight = 8;
 // The cap on max_transfer_bytes() (see nvme_logical_unit.h for the reasoning).
-inline constexpr std::uint64_t kMaxTransferBytesCap = 8ULL << 20;
+// 32 MiB: the largest single WRITE libiscsi's conformance suite sends (65,536 blocks in
+// WriteSame16.Unmap) without checking MAXIMUM TRANSFER LENGTH; the transport's write
+// budget (64 MiB per connection) still bounds memory.
+inline constexpr std::uint64_t kMaxTransferBytesCap = 32ULL << 20;
 inline constexpr std::uint64_t kMaxNvmeCommandsPerTransfer = 256;
 // VPD B0h MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT: one Dataset Management command's ranges.
 inline constexpr std::uint32_t kMaxUnmapDescriptors = 256;
-// VPD B0h MAXIMUM UNMAP LBA COUNT and MAXIMUM WRITE SAME LENGTH (blocks): 2^22 blocks
+// VPD B0h MAXIMUM UNMAP LBA COUNT (blocks): 2^20 (512 MiB at 512 B), the most that
+// libiscsi's Inquiry.BlockLimits accepts as sane. MAXIMUM WRITE SAME LENGTH: 2^22 blocks
 // (2 GiB at 512 B, 16 GiB at 4 KiB) keep one command's NVMe fan-out to at most 64
 // Write Zeroes / pattern-write rounds of 65,536 blocks, so no command runs for minutes.
-inline constexpr std::uint32_t kMaxUnmapBlocks = 1U << 22;
+inline constexpr std::uint32_t kMaxUnmapBlocks = 1U << 20;
 inline constexpr std::uint64_t kMaxWriteSameBlocks = 1ULL << 22;
 
 // The namespace as the SCSI side sees it (from Identify Namespace / Controller).
@@ -76,6 +80,12 @@ struct Exchange {
   void fail(const scsi::Sense& sense) {
     done(ScsiResponse::check_condition(sense, descriptor_sense));
   }
+  // CHECK CONDITION that still reports the CDB's transfer length, for the residual.
+  void fail(const scsi::Sense& sense, std::uint64_t transfer_length) {
+    ScsiResponse response = ScsiResponse::check_condition(sense, descriptor_sense);
+    response.transfer_length = transfer_length;
+    done(std::move(response));
+  }
   // NVMe status -> SCSI per status_map.h; `lba` is the first LBA of the failed command.
   void fail_nvme(const nvme::Status& status, std::optional<std::uint64_t> lba = std::nullopt);
   // Data-In: the whole response cut to the ALLOCATION LENGTH (SPC-4 4.2.5.6).
@@ -87,6 +97,18 @@ using ExchangePtr = std::shared_ptr<Exchange>;
 // failed with INVALID FIELD IN CDB at `length_field`, see nvme_logical_unit.h).
 std::optional<std::span<const std::uint8_t>> data_out(const ExchangePtr& x, std::uint64_t bytes,
                                                       scsi::FieldRef length_field);
+// Data-Out of a block-writing command whose Expected Data Transfer Length may differ
+// from the CDB's (iSCSI residuals, RFC 7143 11.4.5.1; the FCP-4 9.4.2 rule libiscsi
+// tests): all `blocks` when enough data came; else the whole blocks that came (the
+// transfer is cut to the expected length and the transport reports the overflow from
+// transfer_length); a partial block fails the command with ILLEGAL REQUEST 0E/03
+// INVALID FIELD IN COMMAND INFORMATION UNIT and writes nothing. nullopt when it failed.
+struct BlockDataOut {
+  std::span<const std::uint8_t> bytes;
+  std::uint64_t blocks = 0;
+};
+std::optional<BlockDataOut> block_data_out(const ExchangePtr& x, std::uint64_t blocks,
+                                           std::uint32_t block_size);
 
 // The addressing fields of a block command's CDB (SBC-4 4.2.2: 6/10/12/16-byte shapes),
 // read by operation-code group; COMPARE AND WRITE keeps its 1-byte count in byte 13.

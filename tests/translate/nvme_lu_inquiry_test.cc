@@ -148,7 +148,7 @@ TEST_CASE("LU: VPD B0h block limits -> WSNZ, CAW 16, MAXIMUM TRANSFER 4096 (256 
     00 00 10 00               // MAXIMUM TRANSFER LENGTH 4096 blocks (2 MiB)
     00 00 00 10               // OPTIMAL TRANSFER LENGTH 16
     00 00 00 00               // MAXIMUM PREFETCH LENGTH
-    00 40 00 00               // MAXIMUM UNMAP LBA COUNT 2^22
+    00 10 00 00               // MAXIMUM UNMAP LBA COUNT 2^20
     00 00 01 00               // MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT 256
     00 00 00 00               // OPTIMAL UNMAP GRANULARITY
     00 00 00 00               // UGAVALID 0, UNMAP GRANULARITY ALIGNMENT
@@ -158,14 +158,14 @@ TEST_CASE("LU: VPD B0h block limits -> WSNZ, CAW 16, MAXIMUM TRANSFER 4096 (256 
   CHECK(h.lu().max_transfer_bytes() == 4096U * 512U);
 }
 
-TEST_CASE("LU: max_transfer_bytes is capped at 8 MiB when MDTS allows more",
+TEST_CASE("LU: max_transfer_bytes is capped at 32 MiB when MDTS allows more",
           "[translate][lu][vpd]") {
   LuConfig config;
   config.mdts = 0;  // no limit: 65,536 blocks per NVMe command
   LuHarness h(config);
-  CHECK(h.lu().max_transfer_bytes() == 8U << 20);
+  CHECK(h.lu().max_transfer_bytes() == 32U << 20);
   const ScsiResponse r = h.run(hex("12 01 B0 00 10 00"));
-  CHECK(show(r.data_in) == show(hex("00 B0 00 3C 01 FF 00 00  00 00 40 00  00 00 40 00")));
+  CHECK(show(r.data_in) == show(hex("00 B0 00 3C 01 FF 00 00  00 01 00 00  00 01 00 00")));
 }
 
 TEST_CASE("LU: VPD B1h -> non-rotating medium (SBC-4 6.6.2)", "[translate][lu][vpd]") {

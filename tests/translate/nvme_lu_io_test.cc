@@ -141,12 +141,37 @@ TEST_CASE("LU: READ(10) with RDPROTECT -> 24/00 at byte 1 bit 7 (PROTECT=0)",
   check_sense(h.run(cdb10(kRead10, 0xE0, 0, 1)), Sense::invalid_field_in_cdb(FieldRef::cdb(1, 7)));
 }
 
-TEST_CASE("LU: WRITE(10) with less Data-Out than TRANSFER LENGTH -> 24/00 at byte 7, "
-          "nothing written", "[translate][lu][io]") {
+TEST_CASE("LU: WRITE(10) with less Data-Out than TRANSFER LENGTH writes the whole blocks that "
+          "came and reports the CDB's length for the overflow residual (FCP-4 9.4.2)",
+          "[translate][lu][io]") {
   LuHarness h;
   h.ready();
-  check_sense(h.run(cdb10(kWrite10, 0, 0, 2), pattern(1, 1, 512)),
-              Sense::invalid_field_in_cdb(FieldRef::cdb(7)));
+  const Bytes data = pattern(5, 1, 512);  // one block of data for a two-block WRITE
+  const ScsiResponse r = h.run(cdb10(kWrite10, 0, 20, 2), data);
+  check_good(r);
+  CHECK(r.transfer_length == 1024);  // the transport derives residual overflow 512
+  CHECK(h.recording().count(nvme::kOpcodeWrite) == 1);
+  CHECK(h.medium(20, 1) == data);
+  CHECK(h.medium(21, 1) == Bytes(512, 0));  // the block without data is untouched
+}
+
+TEST_CASE("LU: WRITE(10) whose Data-Out ends inside a block -> 0E/03, nothing written, the "
+          "CDB's length still reported", "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  const ScsiResponse r = h.run(cdb10(kWrite10, 0, 0, 1), pattern(1, 1, 200));
+  check_sense(r, Sense::illegal_request(0x0E, 0x03));
+  CHECK(r.transfer_length == 512);
+  CHECK(h.recording().count(nvme::kOpcodeWrite) == 0);
+}
+
+TEST_CASE("LU: WRITE(10) with no Data-Out at all writes nothing and is GOOD (EDTL 0)",
+          "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  const ScsiResponse r = h.run(cdb10(kWrite10, 0, 0, 1), Bytes{});
+  check_good(r);
+  CHECK(r.transfer_length == 512);
   CHECK(h.recording().count(nvme::kOpcodeWrite) == 0);
 }
 

@@ -101,7 +101,7 @@ TEST_CASE("LU: UNMAP above MAXIMUM UNMAP LBA COUNT -> 26/00 at the NUMBER OF LOG
   config.capacity = 1ULL << 23;  // sparse: 4 GiB file, nothing written
   LuHarness h(config);
   h.ready();
-  check_sense(h.run(unmap_cdb(40), unmap_list({{0, 1U << 21}, {1U << 22, (1U << 21) + 1}})),
+  check_sense(h.run(unmap_cdb(40), unmap_list({{0, 1U << 19}, {1U << 22, (1U << 19) + 1}})),
               Sense::invalid_field_in_param_list(FieldRef::param(32)));
 }
 
@@ -338,13 +338,19 @@ TEST_CASE("LU: COMPARE AND WRITE of 0 blocks -> GOOD, nothing sent (SBC-4 5.3)",
   CHECK(h.recording().fused() == 0);
 }
 
-TEST_CASE("LU: COMPARE AND WRITE past the last LBA -> 21/00, short Data-Out -> 24/00 at "
-          "byte 13", "[translate][lu][caw]") {
+TEST_CASE("LU: COMPARE AND WRITE past the last LBA -> 21/00; Data-Out other than 2 x NUMBER "
+          "OF LOGICAL BLOCKS -> 24/00 at byte 13", "[translate][lu][caw]") {
   LuHarness h;
   h.ready();
   check_sense(h.run(caw_cdb(8191, 2), Bytes(2048, 0)), Sense::lba_out_of_range());
   check_sense(h.run(caw_cdb(0, 2), Bytes(1024, 0)),
               Sense::invalid_field_in_cdb(FieldRef::cdb(13)));
+  check_sense(h.run(caw_cdb(0, 2), Bytes(4096, 0)),
+              Sense::invalid_field_in_cdb(FieldRef::cdb(13)));
+  // 256 blocks do not fit the one-byte field: 0 with 2 x 256 blocks of data is refused.
+  check_sense(h.run(caw_cdb(0, 0), Bytes(2 * 256 * 512, 0)),
+              Sense::invalid_field_in_cdb(FieldRef::cdb(13)));
+  CHECK(h.recording().fused() == 0);
 }
 
 TEST_CASE("LU: COMPARE AND WRITE failing with Internal Error -> HARDWARE ERROR 44/00",
