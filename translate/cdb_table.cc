@@ -53,6 +53,12 @@ constexpr std::array kTable{
     CdbInfo{opcode::kVerify10, {}, 10, U{0x2F, 0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF,
                                          kControl},
             Requirement::kNone, "VERIFY(10)"},
+    // PRE-FETCH (SBC-4 5.10, 5.11): byte 1 b1 IMMED; LBA and PREFETCH LENGTH checked.
+    // NVMe has no prefetch hint, so nothing is cached and the answer is GOOD (SBC-4:
+    // GOOD when the blocks will not all fit in the cache, CONDITION MET otherwise).
+    CdbInfo{opcode::kPreFetch10, {}, 10,
+            U{0x34, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, kControl}, Requirement::kNone,
+            "PRE-FETCH(10)"},
     // byte 1 b1 IMMED, b2 SYNC_NV (obsolete); LBA and NUMBER OF LOGICAL BLOCKS are
     // accepted and ignored: NVMe Flush has no range (SBC-4 5.31 allows syncing more).
     CdbInfo{opcode::kSynchronizeCache10, {}, 10,
@@ -92,6 +98,10 @@ constexpr std::array kTable{
             U{0x8F, 0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
               0x1F, kControl},
             Requirement::kNone, "VERIFY(16)"},
+    CdbInfo{opcode::kPreFetch16, {}, 16,
+            U{0x90, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+              0x1F, kControl},
+            Requirement::kNone, "PRE-FETCH(16)"},
     CdbInfo{opcode::kSynchronizeCache16, {}, 16,
             U{0x91, 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
               0x1F, kControl},
@@ -124,6 +134,13 @@ constexpr std::array kTable{
     CdbInfo{opcode::kWrite12, {}, 12,
             U{0xAA, 0x1A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, kControl},
             Requirement::kNone, "WRITE(12)"},
+    // byte 1 b4 DPO, b2:1 BYTCHK (SBC-4 5.46, 5.38)
+    CdbInfo{opcode::kWriteAndVerify12, {}, 12,
+            U{0xAE, 0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, kControl},
+            Requirement::kNone, "WRITE AND VERIFY(12)"},
+    CdbInfo{opcode::kVerify12, {}, 12,
+            U{0xAF, 0x16, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, kControl},
+            Requirement::kNone, "VERIFY(12)"},
 };
 
 }  // namespace

@@ -50,6 +50,10 @@ inline constexpr std::uint8_t kWriteSame16 = 0x93;
 inline constexpr std::uint8_t kServiceActionIn16 = 0x9E;
 inline constexpr std::uint8_t kReportLuns = 0xA0;
 inline constexpr std::uint8_t kRead12 = 0xA8;
+inline constexpr std::uint8_t kWriteAndVerify12 = 0xAE;
+inline constexpr std::uint8_t kVerify12 = 0xAF;
+inline constexpr std::uint8_t kPreFetch10 = 0x34;
+inline constexpr std::uint8_t kPreFetch16 = 0x90;
 inline constexpr std::uint8_t kWrite12 = 0xAA;
 inline constexpr std::uint8_t kMaintenanceIn = 0xA3;
 }  // namespace opcode

@@ -274,6 +274,15 @@ void NvmeLu::write_and_verify(const ExchangePtr& x) {
   });
 }
 
+// SBC-4 5.10/5.11 PRE-FETCH: the range is checked; NVMe has no prefetch hint, so
+// nothing is staged and the answer is GOOD (not CONDITION MET: SBC-4 reserves that for
+// "all the blocks fit in the cache").
+void NvmeLu::prefetch(const ExchangePtr& x) {
+  const BlockCdb b = decode_block_cdb(x->cdb());
+  if (!check_range(x, b, geometry().blocks)) return;
+  x->reply(ScsiResponse::good());
+}
+
 void NvmeLu::synchronize_cache(const ExchangePtr& x) {
   BlockCdb b = decode_block_cdb(x->cdb());
   const std::uint64_t capacity = geometry().blocks;

@@ -165,6 +165,7 @@ class NvmeLu final : public NvmeLogicalUnit {
   void write(const ExchangePtr& x);
   void verify(const ExchangePtr& x);
   void write_and_verify(const ExchangePtr& x);
+  void prefetch(const ExchangePtr& x);
   void synchronize_cache(const ExchangePtr& x);
   void compare_and_write(const ExchangePtr& x);
   // lu_provisioning.cc

@@ -367,5 +367,43 @@ TEST_CASE("LU: commands from four threads at once, each on its own range -> ever
   CHECK(failures == 0);
 }
 
+TEST_CASE("LU: PRE-FETCH(10)/(16) check the range and answer GOOD without NVMe I/O "
+          "(SBC-4 5.10, 5.11)", "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  const std::size_t before = h.recording().count(nvme::kOpcodeRead);
+  check_good(h.run(cdb10(0x34, 0x02, 100, 8)));  // IMMED
+  check_good(h.run(cdb16(0x90, 0x00, 100, 8)));
+  CHECK(h.recording().count(nvme::kOpcodeRead) == before);
+  check_sense(h.run(cdb10(0x34, 0, 8190, 8)), Sense::lba_out_of_range());
+  check_sense(h.run(cdb16(0x90, 0, 8192, 1)), Sense::lba_out_of_range());
+  check_sense(h.run(cdb10(0x34, 0x04, 0, 1)), Sense::invalid_field_in_cdb(FieldRef::cdb(1, 2)));
+}
+
+TEST_CASE("LU: VERIFY(12) and WRITE AND VERIFY(12) behave as their 10/16-byte forms",
+          "[translate][lu][io]") {
+  LuHarness h;
+  h.ready();
+  auto cdb12 = [](std::uint8_t op, std::uint8_t flags, std::uint32_t lba, std::uint32_t blocks) {
+    return Bytes{op, flags, std::uint8_t(lba >> 24), std::uint8_t(lba >> 16),
+                 std::uint8_t(lba >> 8), std::uint8_t(lba), std::uint8_t(blocks >> 24),
+                 std::uint8_t(blocks >> 16), std::uint8_t(blocks >> 8), std::uint8_t(blocks),
+                 0, 0};
+  };
+  const Bytes data = pattern(9, 2, 512);
+  check_good(h.run(cdb12(0xAE, 0x02, 300, 2), data));  // WRITE AND VERIFY(12), BYTCHK 01b
+  CHECK(h.medium(300, 2) == data);
+  check_good(h.run(cdb12(0xAF, 0x02, 300, 2), data));  // VERIFY(12), BYTCHK 01b: equal
+  Bytes other = data;
+  other[600] ^= 1;
+  const ScsiResponse r = h.run(cdb12(0xAF, 0x02, 300, 2), other);
+  REQUIRE(r.status == scsi::Status::kCheckCondition);
+  const Sense s = sense_of(r);
+  CHECK(s.key == scsi::SenseKey::kMiscompare);
+  CHECK(s.asc == 0x1D);
+  CHECK(s.information == std::optional<std::uint64_t>(600));
+  check_sense(h.run(cdb12(0xAF, 0, 8191, 2)), Sense::lba_out_of_range());
+}
+
 }  // namespace
 }  // namespace xg::test

@@ -26,7 +26,7 @@ TEST_CASE("LU: RSOC all commands -> one descriptor per implemented command, asce
   const ScsiResponse r = h.run(rsoc(0));
   check_good(r);
   CHECK(show(r.data_in) == show(hex(R"(
-    00 00 00 E8               // COMMAND DATA LENGTH: 29 x 8
+    00 00 01 08               // COMMAND DATA LENGTH: 33 x 8
     // OPCODE, reserved, SERVICE ACTION, reserved, CTDP|SERVACTV, CDB LENGTH
     00 00 00 00 00 00 00 06   // TEST UNIT READY
     03 00 00 00 00 00 00 06   // REQUEST SENSE
@@ -40,6 +40,7 @@ TEST_CASE("LU: RSOC all commands -> one descriptor per implemented command, asce
     2A 00 00 00 00 00 00 0A   // WRITE(10)
     2E 00 00 00 00 00 00 0A   // WRITE AND VERIFY(10)
     2F 00 00 00 00 00 00 0A   // VERIFY(10)
+    34 00 00 00 00 00 00 0A   // PRE-FETCH(10)
     35 00 00 00 00 00 00 0A   // SYNCHRONIZE CACHE(10)
     41 00 00 00 00 00 00 0A   // WRITE SAME(10)
     42 00 00 00 00 00 00 0A   // UNMAP
@@ -50,6 +51,7 @@ TEST_CASE("LU: RSOC all commands -> one descriptor per implemented command, asce
     8A 00 00 00 00 00 00 10   // WRITE(16)
     8E 00 00 00 00 00 00 10   // WRITE AND VERIFY(16)
     8F 00 00 00 00 00 00 10   // VERIFY(16)
+    90 00 00 00 00 00 00 10   // PRE-FETCH(16)
     91 00 00 00 00 00 00 10   // SYNCHRONIZE CACHE(16)
     93 00 00 00 00 00 00 10   // WRITE SAME(16)
     9E 00 00 10 00 01 00 10   // READ CAPACITY(16): SA 10h, SERVACTV
@@ -57,6 +59,8 @@ TEST_CASE("LU: RSOC all commands -> one descriptor per implemented command, asce
     A3 00 00 0C 00 01 00 0C   // REPORT SUPPORTED OPERATION CODES: SA 0Ch, SERVACTV
     A8 00 00 00 00 00 00 0C   // READ(12)
     AA 00 00 00 00 00 00 0C   // WRITE(12)
+    AE 00 00 00 00 00 00 0C   // WRITE AND VERIFY(12)
+    AF 00 00 00 00 00 00 0C   // VERIFY(12)
   )")));
 }
 
@@ -66,9 +70,9 @@ TEST_CASE("LU: RSOC all commands with RCTD -> 20-byte descriptors with CTDP and 
   h.ready();
   const ScsiResponse r = h.run(rsoc(0x80));
   check_good(r);
-  REQUIRE(r.data_in.size() == 4 + 29 * 20);
+  REQUIRE(r.data_in.size() == 4 + 33 * 20);
   CHECK(show(Bytes(r.data_in.begin(), r.data_in.begin() + 24)) == show(hex(R"(
-    00 00 02 44               // COMMAND DATA LENGTH: 29 x 20
+    00 00 02 94               // COMMAND DATA LENGTH: 33 x 20
     00 00 00 00 00 02 00 06   // TEST UNIT READY, CTDP 1
     00 0A 00 00               // DESCRIPTOR LENGTH 10, reserved, COMMAND SPECIFIC
     00 00 00 00 00 00 00 00   // NOMINAL / RECOMMENDED TIMEOUT: not specified
@@ -129,7 +133,7 @@ TEST_CASE("LU: RSOC without Dataset Management and fused commands -> UNMAP and C
   LuHarness h(config);
   h.ready();
   const Bytes list = h.run(rsoc(0)).data_in;
-  CHECK(list.size() == 4 + 27 * 8);
+  CHECK(list.size() == 4 + 31 * 8);
   for (std::size_t at = 4; at < list.size(); at += 8) {
     CHECK(list[at] != 0x42);
     CHECK(list[at] != 0x89);
@@ -160,7 +164,7 @@ TEST_CASE("LU: RSOC is truthful - exactly the listed opcodes execute behind a Sc
   for (std::size_t at = 4; at + 8 <= list.size(); at += 8) {
     if ((list[at + 5] & 0x01) == 0) listed.insert(list[at]);
   }
-  REQUIRE(listed.size() == 27);
+  REQUIRE(listed.size() == 31);
   for (unsigned op = 0; op < 256; ++op) {
     if (op == 0x9E || op == 0xA3) continue;  // service-action commands: checked by SA below
     Bytes cdb(16, 0);
