@@ -19,7 +19,7 @@ constexpr std::size_t kAvailableDataLength = 4;  // bytes 0-3 of every response
 constexpr std::size_t kCopyStatusLid1Length = 12;
 constexpr std::size_t kOperatingParametersMinimumAvailable = 40;  // bytes 4-43
 constexpr std::size_t kFailureDetailsMinimumAvailable = 56;       // bytes 4-59
-constexpr std::size_t kLid4HeaderAvailable = kLid4HeaderLength - kAvailableDataLength;  // 28
+constexpr std::size_t kLid4HeaderAvailable = kLid4StatusHeaderLength - kAvailableDataLength;  // 28
 constexpr std::size_t kListLengthFieldLength = 4;  // HELD DATA / ROD TOKEN DESCRIPTORS LENGTH
 constexpr std::size_t kReportAllRodTokensHeaderAvailable = 4;  // bytes 4-7 reserved
 constexpr std::uint8_t kMaxTransferCountUnitsLid1 = 0x06;
@@ -115,7 +115,7 @@ void put_lid4_header(const CopyStatusLid4& s, ByteWriter& w) {
   w.be64(s.transfer_count);
   w.be16(s.segments_processed);
   w.zeros(6);  // bytes 26-31 reserved
-  assert(w.size() == kLid4HeaderLength);
+  assert(w.size() == kLid4StatusHeaderLength);
   w.bytes(sense);
   w.zeros(field_length - sense.size());  // pad bytes: counted in byte 13, not in byte 14
 }
@@ -421,7 +421,7 @@ std::uint32_t estimated_status_update_delay(CopyOperationStatus status,
 // ---- 05h RECEIVE COPY STATUS(LID4) ----
 
 std::vector<std::uint8_t> encode_copy_status_lid4(const CopyStatusLid4& status) {
-  ByteWriter w(kLid4HeaderLength + status.sense_data.size() + 3);
+  ByteWriter w(kLid4StatusHeaderLength + status.sense_data.size() + 3);
   put_lid4_header(status, w);
   patch_available_data(w);
   return w.take();
@@ -458,7 +458,7 @@ Result<CopyDataLid4> decode_copy_data_lid4(std::span<const std::uint8_t> bytes) 
 // ---- 07h RECEIVE ROD TOKEN INFORMATION ----
 
 std::vector<std::uint8_t> encode_rod_token_information(const RodTokenInformation& info) {
-  ByteWriter w(kLid4HeaderLength + info.status.sense_data.size() + 3 + kListLengthFieldLength +
+  ByteWriter w(kLid4StatusHeaderLength + info.status.sense_data.size() + 3 + kListLengthFieldLength +
                info.rod_tokens.size() * kRodTokenDescriptorLength);
   put_lid4_header(info.status, w);
   w.be32(static_cast<std::uint32_t>(info.rod_tokens.size() * kRodTokenDescriptorLength));

@@ -198,7 +198,7 @@ Result<std::optional<CopyFailureDetailsLid1>> decode_failure_details_lid1(
 // of 4 that byte 13 holds). Windows asserts SENSE DATA LENGTH <= 18 in RRTI: callers put
 // 18-byte fixed-format sense there (scsi-copy.md §7.7). The decoder accepts a sense field
 // longer than needed (byte 13 > rounded byte 14) and keeps only the SENSE DATA LENGTH bytes.
-inline constexpr std::size_t kLid4HeaderLength = 32;
+inline constexpr std::size_t kLid4StatusHeaderLength = 32;
 inline constexpr std::size_t kLid4MaxSenseDataLength = 252;
 // ESTIMATED STATUS UPDATE DELAY values with a meaning of their own (SPC-4 6.24).
 inline constexpr std::uint32_t kStatusUpdateDelayCompleted = 0xFFFF'FFFE;

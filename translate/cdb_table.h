@@ -54,6 +54,8 @@ inline constexpr std::uint8_t kWriteAndVerify12 = 0xAE;
 inline constexpr std::uint8_t kVerify12 = 0xAF;
 inline constexpr std::uint8_t kPreFetch10 = 0x34;
 inline constexpr std::uint8_t kPreFetch16 = 0x90;
+inline constexpr std::uint8_t kThirdPartyCopyOut = 0x83;  // EXTENDED COPY and friends
+inline constexpr std::uint8_t kThirdPartyCopyIn = 0x84;   // RECEIVE COPY RESULTS
 inline constexpr std::uint8_t kWrite12 = 0xAA;
 inline constexpr std::uint8_t kMaintenanceIn = 0xA3;
 }  // namespace opcode
@@ -66,6 +68,7 @@ enum class Requirement : std::uint8_t {
   kNone,
   kDeallocate,       // UNMAP: Dataset Management (ONCS bit 2)
   kCompareAndWrite,  // fused Compare + Write (FUSES bit 0)
+  kCopyManager,      // third-party copy: the target attached its copy manager
 };
 
 struct CdbInfo {

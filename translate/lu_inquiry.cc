@@ -46,12 +46,14 @@ std::string target_name_of(const std::string& target_port) {
   return at == std::string::npos ? target_port : target_port.substr(0, at);
 }
 
-std::vector<std::uint8_t> supported_pages() {
-  return scsi::encode_supported_vpd_pages(
-      {kDirectAccess,
-       {scsi::kVpdSupportedPages, scsi::kVpdUnitSerialNumber, scsi::kVpdDeviceIdentification,
-        scsi::kVpdBlockLimits, scsi::kVpdBlockDeviceCharacteristics,
-        scsi::kVpdLogicalBlockProvisioning}});
+// Ascending (SPC-4 7.8.13); 8Fh only when the copy manager is attached.
+std::vector<std::uint8_t> supported_pages(bool third_party_copy) {
+  std::vector<std::uint8_t> pages = {scsi::kVpdSupportedPages, scsi::kVpdUnitSerialNumber,
+                                     scsi::kVpdDeviceIdentification};
+  if (third_party_copy) pages.push_back(scsi::kVpdThirdPartyCopy);
+  pages.insert(pages.end(), {scsi::kVpdBlockLimits, scsi::kVpdBlockDeviceCharacteristics,
+                             scsi::kVpdLogicalBlockProvisioning});
+  return scsi::encode_supported_vpd_pages({kDirectAccess, pages});
 }
 
 // SPC-4 7.8.6: LU designators first (NAA 6h, then T10 vendor ID), then the port the
@@ -127,7 +129,7 @@ void NvmeLu::inquiry(const ExchangePtr& x) {
       return x->fail(scsi::Sense::invalid_field_in_cdb(scsi::FieldRef::cdb(page_at)));
     scsi::StandardInquiry inq;
     inq.peripheral = kDirectAccess;
-    inq.third_party_copy = false;  // no copy manager yet
+    inq.third_party_copy = copy_offload();  // SPC-4 6.6.2 3PC: EXTENDED COPY is executed
     inq.t10_vendor_identification = identity_.vendor;
     inq.product_identification = identity_.product;
     inq.product_revision_level = identity_.revision;
@@ -137,7 +139,14 @@ void NvmeLu::inquiry(const ExchangePtr& x) {
   std::vector<std::uint8_t> page;
   switch (page_code) {
     case scsi::kVpdSupportedPages:
-      page = supported_pages();
+      page = supported_pages(copy_offload());
+      break;
+    case scsi::kVpdThirdPartyCopy:
+      if (!copy_offload()) {
+        return x->fail(scsi::Sense::invalid_field_in_cdb(scsi::FieldRef::cdb(page_at))
+                           .because("VPD page not supported"));
+      }
+      page = third_party_copy_page();
       break;
     case scsi::kVpdUnitSerialNumber:
       page = scsi::encode_unit_serial_number({kDirectAccess, serial_of(identity_)});
@@ -202,6 +211,10 @@ void NvmeLu::read_capacity16(const ExchangePtr& x) {
   w.u8(0);  // LOWEST ALIGNED LOGICAL BLOCK ADDRESS
   w.zeros(16);
   x->data_in(w.take(), allocation_length);
+}
+
+std::vector<scsi::Designator> NvmeLu::own_designators() const {
+  return lu_designators(identity_, caps_.ieee_oui, nullptr);
 }
 
 }  // namespace xg::translate::detail

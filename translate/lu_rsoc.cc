@@ -83,7 +83,7 @@ void NvmeLu::report_supported_operation_codes(const ExchangePtr& x) {
   if (options > kOneCommandMaybeSa) {
     return x->fail(Sense::invalid_field_in_cdb(FieldRef::cdb(options_at, 2)));
   }
-  const bool with_sa = has_service_actions(requested_opcode);
+  const bool with_sa = offers_service_actions(requested_opcode);
   // SPC-4 6.35.1: 001b for a command with service actions, or 010b for one without, is an
   // invalid request for that operation code.
   if ((options == kOneCommand && with_sa) || (options == kOneCommandWithSa && !with_sa)) {

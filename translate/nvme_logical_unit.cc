@@ -139,6 +139,17 @@ std::uint32_t NvmeLu::max_transfer_blocks() const {
   return static_cast<std::uint32_t>(std::max<std::uint64_t>(1, std::min(by_cap, by_fanout)));
 }
 
+// An operation code with service actions this LU executes: a command it lacks entirely
+// (83h without a copy manager) stays INVALID COMMAND OPERATION CODE.
+bool NvmeLu::offers_service_actions(std::uint8_t operation_code) const {
+  for (const CdbInfo& info : cdb_table()) {
+    if (info.operation_code == operation_code && info.service_action && supports(info)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool NvmeLu::supports(const CdbInfo& info) const {
   switch (info.requirement) {
     case Requirement::kNone:
@@ -147,6 +158,8 @@ bool NvmeLu::supports(const CdbInfo& info) const {
       return caps_.deallocate;
     case Requirement::kCompareAndWrite:
       return caps_.compare_and_write;
+    case Requirement::kCopyManager:
+      return copy_manager_ != nullptr;
   }
   return false;
 }
@@ -222,7 +235,7 @@ void NvmeLu::execute(ScsiCommand command, ScsiCompletion done) {
   if (info == nullptr || !supports(*info)) {
     // A known operation code with an unknown service action: the SERVICE ACTION field is
     // the invalid one (SPC-4 4.2.5.1).
-    if (has_service_actions(op)) {
+    if (offers_service_actions(op)) {
       return x->fail(scsi::Sense::invalid_field_in_cdb(scsi::FieldRef::cdb(1, 4)));
     }
     return x->fail(scsi::Sense::invalid_command_operation_code());
@@ -264,6 +277,8 @@ bool NvmeLu::dispatch(const CdbInfo& info, const ExchangePtr& x) {
       {kWriteAndVerify12, &NvmeLu::write_and_verify},
       {kPreFetch10, &NvmeLu::prefetch},
       {kPreFetch16, &NvmeLu::prefetch},
+      {kThirdPartyCopyOut, &NvmeLu::third_party_copy},
+      {kThirdPartyCopyIn, &NvmeLu::third_party_copy},
       {kWriteAndVerify16, &NvmeLu::write_and_verify},
       {kSynchronizeCache10, &NvmeLu::synchronize_cache},
       {kSynchronizeCache16, &NvmeLu::synchronize_cache},

@@ -139,8 +139,17 @@ class NvmeLu final : public NvmeLogicalUnit {
   void nexus_lost(const ItNexus& nexus) override;
   std::uint64_t max_transfer_bytes() const override;
   void capacity_changed() override;
+  // lu_copy.cc
+  std::optional<CopyEndpoint> copy_endpoint() const override;
+  void attach_copy_manager(std::shared_ptr<CopyManager> manager, std::uint64_t lun) override;
+  void third_party_copy(const ExchangePtr& x);
+  bool copy_offload() const { return copy_manager_ != nullptr; }
+  std::vector<std::uint8_t> third_party_copy_page() const;
+  // The LU's own VPD 83h designators (association 00b), lu_inquiry.cc.
+  std::vector<scsi::Designator> own_designators() const;
 
   bool supports(const CdbInfo& info) const;
+  bool offers_service_actions(std::uint8_t operation_code) const;
   Geometry geometry() const;
   ModeState mode() const;
   std::uint32_t max_transfer_blocks() const;
@@ -226,6 +235,9 @@ class NvmeLu final : public NvmeLogicalUnit {
   const std::uint32_t nsid_;
   const LogicalUnitIdentity identity_;
   const Capabilities caps_;
+  // Set once by ScsiTarget::add_lun, before the first command.
+  std::shared_ptr<CopyManager> copy_manager_;
+  std::uint64_t copy_lun_ = 0;
 
   mutable std::mutex mutex_;  // guards everything below
   Geometry geometry_;

@@ -14,12 +14,16 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "scsi/sense.h"
+#include "translate/copy_endpoint.h"
 
 namespace xg::translate {
+
+class CopyManager;
 
 // The I_T nexus a command arrived on (SAM-5 4.6.4): unit attentions, sense format and
 // (later) copy list IDs and reservations are kept per nexus.
@@ -78,6 +82,13 @@ class LogicalUnit {
   // MAXIMUM TRANSFER LENGTH x block size). The transport refuses larger writes before
   // gathering their data, so its memory stays bounded.
   virtual std::uint64_t max_transfer_bytes() const = 0;
+
+  // Third-party copy (translate/copy_manager.h). A unit that can be a copy source or
+  // destination describes itself; the target then attaches its copy manager, and the unit
+  // routes EXTENDED COPY / RECEIVE COPY RESULTS to it and advertises 3PC and VPD 8Fh.
+  virtual std::optional<CopyEndpoint> copy_endpoint() const { return std::nullopt; }
+  virtual void attach_copy_manager(std::shared_ptr<CopyManager> /*manager*/,
+                                   std::uint64_t /*lun*/) {}
 };
 
 }  // namespace xg::translate

@@ -77,6 +77,10 @@ ScsiResponse ScsiResponse::check_condition(const scsi::Sense& sense, bool descri
 }
 
 void ScsiTarget::add_lun(std::uint64_t lun, std::unique_ptr<LogicalUnit> unit) {
+  if (auto endpoint = unit->copy_endpoint()) {
+    copy_manager_->add_endpoint(lun, std::move(*endpoint));
+    unit->attach_copy_manager(copy_manager_, lun);
+  }
   units_[lun] = std::move(unit);
 }
 
@@ -87,6 +91,7 @@ std::uint64_t ScsiTarget::max_transfer_bytes(std::uint64_t lun) const {
 
 void ScsiTarget::nexus_lost(const ItNexus& nexus) {
   for (auto& [lun, unit] : units_) unit->nexus_lost(nexus);
+  copy_manager_->nexus_lost(nexus);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "translate/copy_manager.h"
 #include "translate/scsi_command.h"
 
 namespace xg::translate {
@@ -23,9 +24,13 @@ class ScsiTarget {
   // For the transport's memory bound; 0 for a LUN that is not configured.
   std::uint64_t max_transfer_bytes(std::uint64_t lun) const;
   std::size_t lun_count() const { return units_.size(); }
+  // The target's copy manager: every unit that describes a copy endpoint joins it, so an
+  // EXTENDED COPY sent to any LU may name any LU of this target (and no other).
+  const std::shared_ptr<CopyManager>& copy_manager() const { return copy_manager_; }
 
  private:
   std::map<std::uint64_t, std::unique_ptr<LogicalUnit>> units_;
+  std::shared_ptr<CopyManager> copy_manager_ = std::make_shared<CopyManager>();
 };
 
 }  // namespace xg::translate

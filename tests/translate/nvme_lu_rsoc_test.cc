@@ -166,7 +166,9 @@ TEST_CASE("LU: RSOC is truthful - exactly the listed opcodes execute behind a Sc
   }
   REQUIRE(listed.size() == 31);
   for (unsigned op = 0; op < 256; ++op) {
-    if (op == 0x9E || op == 0xA3) continue;  // service-action commands: checked by SA below
+    // Service-action commands (READ CAPACITY(16), RSOC, and the third-party copy commands
+    // the target's copy manager executes): checked by service action below.
+    if (op == 0x9E || op == 0xA3 || op == 0x83 || op == 0x84) continue;
     Bytes cdb(16, 0);
     cdb[0] = std::uint8_t(op);
     const ScsiResponse r = run(cdb);
@@ -181,6 +183,14 @@ TEST_CASE("LU: RSOC is truthful - exactly the listed opcodes execute behind a Sc
   check_sense(run(hex("9E 11 00 00 00 00 00 00 00 00 00 00 00 20 00 00")),
               Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)));
   check_sense(run(hex("A3 0D 00 00 00 00 00 00 10 00 00 00")),
+              Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)));
+  // Behind a ScsiTarget the copy manager is attached: EXTENDED COPY(LID1) with PARAMETER
+  // LIST LENGTH 0 is GOOD; service actions it does not execute (WRITE USING TOKEN, RRTI)
+  // are an invalid SERVICE ACTION, not an invalid operation code.
+  check_good(run(hex("83 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00")));
+  check_sense(run(hex("83 11 00 00 00 00 00 00 00 00 00 00 00 00 00 00")),
+              Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)));
+  check_sense(run(hex("84 07 00 00 00 00 00 00 00 00 00 00 02 00 00 00")),
               Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)));
 }
 
