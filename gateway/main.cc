@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "gateway/cli/decode_command.h"
+#include "gateway/cli/explain_command.h"
 #include "gateway/cli/nvme_info_command.h"
 #include "gateway/config/config.h"
 #include "gateway/config/overrides.h"
@@ -368,6 +369,8 @@ int main(int argc, char** argv) {
 
   xg::cli::DecodeOptions decode_options;
   xg::cli::add_decode_command(app, decode_options);
+  xg::cli::ExplainOptions explain_options;
+  xg::cli::add_explain_command(app, explain_options);
   xg::cli::NvmeInfoOptions nvme_info_options;
   xg::cli::add_nvme_info_command(app, nvme_info_options);
   ServeOptions serve_options;
@@ -381,6 +384,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;
   }
   if (app.got_subcommand("decode")) return xg::cli::run_decode(decode_options);
+  if (app.got_subcommand("explain")) return xg::cli::run_explain(explain_options);
   if (app.got_subcommand("nvme-info")) return run_nvme_info(nvme_info_options);
   if (app.got_subcommand("serve")) return run_serve(serve_options);
   return 0;
