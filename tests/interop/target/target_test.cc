@@ -319,18 +319,26 @@ class RawInitiator {
         }
       }
       pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, timeout_ms) <= 0) return std::nullopt;
+      if (::poll(&p, 1, timeout_ms) <= 0) {
+        closed_ = false;  // timed out: the connection may still be open
+        return std::nullopt;
+      }
       std::uint8_t buffer[65536];
       const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) return std::nullopt;
+      if (n <= 0) {
+        closed_ = true;  // end of stream (or reset): the target closed it
+        return std::nullopt;
+      }
       pending_.insert(pending_.end(), buffer, buffer + n);
     }
   }
 
+  // True only when the target closed the connection within the timeout (PDUs it sends
+  // before closing are skipped); a silent but open connection is false.
   bool closed_by_target(int timeout_ms = 5000) {
     for (;;) {
       auto pdu = receive(timeout_ms);
-      if (!pdu) return true;
+      if (!pdu) return closed_;
     }
   }
 
@@ -417,6 +425,7 @@ class RawInitiator {
   iscsi::DigestSettings digests_;
   std::uint32_t cmd_sn_ = 1;
   std::uint32_t exp_stat_sn_ = 0;
+  bool closed_ = false;
   static inline int isid_seq = 0;
 };
 
@@ -587,4 +596,135 @@ TEST_CASE("Robustness: a peer that never reads its responses cannot make the tar
   INFO("bytes the target accepted: " << accepted);
   CHECK(accepted < 96ULL * 1024 * 1024);
   still_serving(survivor);
+}
+
+namespace {
+
+iscsi::Bhs task_management(std::uint32_t itt, std::uint8_t function, std::uint32_t cmd_sn) {
+  iscsi::TaskManagementRequest tmf;
+  tmf.immediate = true;
+  tmf.function = function;
+  tmf.cmd_sn = cmd_sn;
+  iscsi::Bhs bhs;
+  bhs.initiator_task_tag = itt;
+  bhs.fields = tmf;
+  return bhs;
+}
+
+}  // namespace
+
+TEST_CASE("Session reinstatement: a new login with the same initiator, ISID and target closes "
+          "the old session (RFC 7143 6.3.5)",
+          "[target][session]") {
+  TargetUnderTest target;
+  const auto port = target.server->bound_ports().at(0);
+  iscsi::LoginRequest request;
+  request.transit = true;
+  request.csg = iscsi::LoginStage::kLoginOperationalNegotiation;
+  request.nsg = iscsi::LoginStage::kFullFeaturePhase;
+  request.isid = {0x80, 0, 0, 0x42, 0, 0x77};
+  iscsi::Bhs bhs;
+  bhs.fields = request;
+  const iscsi::TextKeyList keys = {{"InitiatorName", "iqn.2026-12.org.xgate.test:raw"},
+                                   {"TargetName", kTargetName},
+                                   {"SessionType", "Normal"},
+                                   {"HeaderDigest", "None"},
+                                   {"DataDigest", "None"}};
+  // Two logins with ISID ...77: the second reinstates the first.
+  RawInitiator a(port), b(port);
+  for (RawInitiator* who : {&a, &b}) {
+    who->send(bhs, iscsi::encode_text(keys));
+    bool in_ffp = false;
+    for (int i = 0; i < 4 && !in_ffp; ++i) {
+      auto pdu = who->receive();
+      REQUIRE(pdu.has_value());
+      const auto& response = std::get<iscsi::LoginResponse>(pdu->bhs.fields);
+      REQUIRE(response.status_class == 0);
+      in_ffp = response.transit && response.nsg == iscsi::LoginStage::kFullFeaturePhase;
+      if (!in_ffp) who->send(bhs, {});
+    }
+    REQUIRE(in_ffp);
+  }
+  CHECK(a.closed_by_target());          // the old session is gone
+  b.send(b.nop_out(5));                 // the new one serves
+  auto answer = b.receive();
+  REQUIRE(answer.has_value());
+  CHECK(std::holds_alternative<iscsi::NopIn>(answer->bhs.fields));
+}
+
+TEST_CASE("Keepalive: the target pings an idle initiator with NOP-In and drops one that never "
+          "answers (RFC 7143 11.19)",
+          "[target][session]") {
+  xg::gateway::ServerOptions options;
+  TargetUnderTest target(options);
+  // TargetUnderTest turns keepalive off; this case builds its own server with a 1 s ping.
+  target.server->stop();
+  target.thread.join();
+  target.server.reset();
+  options.portals = {xg::gateway::Portal{"127.0.0.1", 0}};
+  options.nop_interval_seconds = 1;
+  auto scsi = std::make_shared<xg::translate::ScsiTarget>();
+  scsi->add_lun(0, xg::translate::make_nvme_logical_unit(*target.device, 1, {}));
+  target.server = std::make_unique<xg::gateway::Server>(
+      options, std::vector<xg::gateway::TargetDefinition>{{kTargetName, "", scsi}});
+  std::string why;
+  REQUIRE(target.server->listen(why));
+  target.thread = std::thread([&] { target.server->run(); });
+  const auto port = target.server->bound_ports().at(0);
+
+  RawInitiator silent(port);
+  silent.login(false, false);
+  auto ping = silent.receive(3000);
+  REQUIRE(ping.has_value());
+  REQUIRE(std::holds_alternative<iscsi::NopIn>(ping->bhs.fields));
+  CHECK(ping->bhs.initiator_task_tag == iscsi::kReservedTag);
+  CHECK(std::get<iscsi::NopIn>(ping->bhs.fields).target_transfer_tag != iscsi::kReservedTag);
+  CHECK(silent.closed_by_target(5000));  // never answered: dropped
+
+  RawInitiator polite(port);
+  polite.login(false, false);
+  for (int round = 0; round < 3; ++round) {
+    auto nop = polite.receive(3000);
+    REQUIRE(nop.has_value());
+    const auto& in = std::get<iscsi::NopIn>(nop->bhs.fields);
+    iscsi::NopOut out;
+    out.immediate = true;
+    out.target_transfer_tag = in.target_transfer_tag;
+    iscsi::Bhs bhs;
+    bhs.initiator_task_tag = iscsi::kReservedTag;  // an answer, not a new ping
+    bhs.fields = out;
+    polite.send(bhs);
+  }
+  polite.send(polite.nop_out(9));  // still connected after three rounds
+  bool answered = false;
+  for (int i = 0; i < 3 && !answered; ++i) {
+    auto pdu = polite.receive(3000);
+    REQUIRE(pdu.has_value());
+    answered = pdu->bhs.initiator_task_tag == 9;
+  }
+  CHECK(answered);
+  scsi.reset();
+}
+
+TEST_CASE("Task management: TARGET WARM RESET answers and keeps the connection; TARGET COLD "
+          "RESET answers, then closes it; unknown functions are rejected (RFC 7143 11.5)",
+          "[target][tmf]") {
+  TargetUnderTest target;
+  const auto port = target.server->bound_ports().at(0);
+  RawInitiator raw(port);
+  raw.login(false, false);
+  auto answer_to = [&](std::uint8_t function) {
+    raw.send(task_management(0x900 + function, function, 1));
+    auto pdu = raw.receive();
+    REQUIRE(pdu.has_value());
+    REQUIRE(std::holds_alternative<iscsi::TaskManagementResponse>(pdu->bhs.fields));
+    CHECK(pdu->bhs.initiator_task_tag == 0x900U + function);
+    return std::get<iscsi::TaskManagementResponse>(pdu->bhs.fields).response;
+  };
+  CHECK(answer_to(6) == 0);    // TARGET WARM RESET: function complete
+  CHECK(answer_to(3) == 5);    // CLEAR ACA: not supported (NormACA=0)
+  CHECK(answer_to(8) == 4);    // TASK REASSIGN: needs ERL 2
+  CHECK(answer_to(42) == 255);  // not a function: rejected
+  CHECK(answer_to(7) == 0);    // TARGET COLD RESET: function complete...
+  CHECK(raw.closed_by_target());  // ...then the connection closes
 }
