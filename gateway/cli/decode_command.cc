@@ -23,26 +23,6 @@ std::string kinds_help() {
   return out;
 }
 
-std::optional<std::string> read_input(const DecodeOptions& o, std::string& error) {
-  if (!o.hex.empty()) {
-    std::string joined;
-    for (const auto& h : o.hex) joined += h + " ";
-    return joined;
-  }
-  std::ostringstream text;
-  if (o.file.empty() || o.file == "-") {
-    text << std::cin.rdbuf();
-  } else {
-    std::ifstream in(o.file);
-    if (!in) {
-      error = "cannot open " + o.file;
-      return std::nullopt;
-    }
-    text << in.rdbuf();
-  }
-  return text.str();
-}
-
 }  // namespace
 
 void add_decode_command(CLI::App& app, DecodeOptions& o) {
@@ -94,7 +74,7 @@ int run_decode(const DecodeOptions& o) {
     return 1;
   }
   std::string error;
-  auto text = read_input(o, error);
+  auto text = read_input_text(o.hex, o.file, error);
   if (!text) {
     std::cerr << "xgate decode: " << error << "\n";
     return 1;

@@ -2,9 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <variant>
 
 #include "scsi/sense.h"
@@ -14,25 +12,6 @@
 namespace xg::cli {
 namespace {
 
-std::optional<std::string> read_text(const ExplainOptions& o, std::string& error) {
-  if (!o.hex.empty()) {
-    std::string joined;
-    for (const auto& h : o.hex) joined += h + " ";
-    return joined;
-  }
-  std::ostringstream text;
-  if (o.file.empty() || o.file == "-") {
-    text << std::cin.rdbuf();
-  } else {
-    std::ifstream in(o.file);
-    if (!in) {
-      error = "cannot open " + o.file;
-      return std::nullopt;
-    }
-    text << in.rdbuf();
-  }
-  return text.str();
-}
 
 // The copy manager's limits for EXTENDED COPY(LID1) as `xgate serve` advertises them.
 scsi::CopyManagerLimits manager_limits() {
@@ -71,7 +50,7 @@ void add_explain_command(CLI::App& app, ExplainOptions& o) {
 
 int run_explain(const ExplainOptions& o) {
   std::string error;
-  auto text = read_text(o, error);
+  auto text = read_input_text(o.hex, o.file, error);
   if (!text) {
     std::cerr << "xgate explain: " << error << "\n";
     return 1;

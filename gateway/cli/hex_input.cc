@@ -1,6 +1,9 @@
 #include "gateway/cli/hex_input.h"
 
 #include <cctype>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include "base/hex.h"
 #include "gateway/cli/decoders.h"
@@ -126,6 +129,27 @@ std::optional<ParsedInput> parse_input(std::string_view text, InputFormat format
     return std::nullopt;
   }
   return ParsedInput{std::move(*plain), false};
+}
+
+std::optional<std::string> read_input_text(const std::vector<std::string>& hex,
+                                           const std::string& file, std::string& error) {
+  if (!hex.empty()) {
+    std::string joined;
+    for (const auto& h : hex) joined += h + " ";
+    return joined;
+  }
+  std::ostringstream text;
+  if (file.empty() || file == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::ifstream in(file);
+    if (!in) {
+      error = "cannot open " + file;
+      return std::nullopt;
+    }
+    text << in.rdbuf();
+  }
+  return text.str();
 }
 
 }  // namespace xg::cli

@@ -35,4 +35,9 @@ struct ParsedInput {
 std::optional<ParsedInput> parse_input(std::string_view text, InputFormat format,
                                        std::string& error);
 
+// The text a subcommand reads: the hex arguments joined, else the file ("" or "-" =
+// stdin). nullopt with `error` set when the file cannot be opened.
+std::optional<std::string> read_input_text(const std::vector<std::string>& hex,
+                                           const std::string& file, std::string& error);
+
 }  // namespace xg::cli
