@@ -132,6 +132,12 @@ constexpr std::array kTable{
             U{0x9E, kSaReadCapacity16, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
               0xFF, 0xFF, 0x01, kControl},
             Requirement::kNone, "READ CAPACITY(16)"},
+    // GET LBA STATUS(16) (SBC-4 5.7): bytes 2-9 STARTING LBA, 10-13 ALLOCATION LENGTH.
+    // Mandatory when LBPME=1 (SBC-4 4.7.3); QEMU's iscsi driver asks for it.
+    CdbInfo{opcode::kServiceActionIn16, kSaGetLbaStatus, 16,
+            U{0x9E, kSaGetLbaStatus, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+              0xFF, 0xFF, 0, kControl},
+            Requirement::kNone, "GET LBA STATUS(16)"},
     // Answered by the target (scsi_target.h) for every LUN; listed because the device
     // server does process it (SPC-4 6.33).
     CdbInfo{opcode::kReportLuns, {}, 12,

@@ -61,6 +61,7 @@ inline constexpr std::uint8_t kMaintenanceIn = 0xA3;
 }  // namespace opcode
 
 inline constexpr std::uint8_t kSaReadCapacity16 = 0x10;                 // 9Eh
+inline constexpr std::uint8_t kSaGetLbaStatus = 0x12;                    // 9Eh
 inline constexpr std::uint8_t kSaReportSupportedOperationCodes = 0x0C;  // A3h
 
 // What the namespace must offer for a command to be implemented (translate decides per LU).

@@ -17,6 +17,7 @@ using scsi::Sense;
 // that ESXi's and Windows' few-second command timeouts hold (scsi-copy.md §12 item 21).
 constexpr std::uint64_t kMaxSegmentBlocks = 65535;
 constexpr std::uint64_t kMaxSegmentBytes = 64ULL << 20;
+constexpr std::uint64_t kReflinkGranularity = 4096;  // filesystem block of XFS/btrfs reflinks
 
 ScsiResponse data_in(std::vector<std::uint8_t> data, std::uint32_t allocation_length) {
   ScsiResponse response;
@@ -47,8 +48,13 @@ scsi::CopyManagerLimits CopyManager::limits() const {
     smallest = smallest == 0 ? e.block_size : std::min(smallest, e.block_size);
   }
   if (smallest == 0) smallest = 512;
+  // Whole 4 KiB units: a client that cuts a long copy at the maximum then starts every
+  // segment 4 KiB-aligned, which keeps the emulated Copy a reflink on XFS (65535 x 512
+  // bytes would misalign 7 of every 8 segments and turn them into data copies).
+  const std::uint64_t per_4k = std::max<std::uint64_t>(1, kReflinkGranularity / smallest);
+  const std::uint64_t blocks = kMaxSegmentBlocks / per_4k * per_4k;
   limits.max_segment_length =
-      static_cast<std::uint32_t>(std::min(kMaxSegmentBlocks * smallest, kMaxSegmentBytes));
+      static_cast<std::uint32_t>(std::min(blocks * smallest, kMaxSegmentBytes));
   limits.data_segment_granularity_log2 = static_cast<std::uint8_t>(std::countr_zero(smallest));
   limits.implemented_descriptor_types = {scsi::kSegmentBlockToBlock,
                                          scsi::kCscdTypeIdentification};

@@ -189,6 +189,33 @@ void NvmeLu::read_capacity10(const ExchangePtr& x) {
   x->data_in(w.take(), 8);
 }
 
+void NvmeLu::service_action_in16(const ExchangePtr& x) {
+  if ((x->cdb()[1] & 0x1F) == kSaGetLbaStatus) return get_lba_status(x);
+  read_capacity16(x);
+}
+
+// SBC-4 5.7 GET LBA STATUS: one descriptor from STARTING LBA to the last LBA (at most
+// 2^32 - 1 blocks) with PROVISIONING STATUS 0h, "mapped or unknown": NVMe gives the host
+// no allocation map to report more precisely (DULBE is kept off, nvme-copy.md §9.1).
+void NvmeLu::get_lba_status(const ExchangePtr& x) {
+  base::ByteReader r(x->cdb());
+  r.skip(2);
+  const std::uint64_t lba = r.be64();
+  const std::uint32_t allocation_length = r.be32();
+  const Geometry g = geometry();
+  if (lba >= g.blocks) {
+    return x->fail(scsi::Sense::lba_out_of_range().because("STARTING LBA past the last LBA"));
+  }
+  base::ByteWriter w(24);
+  w.be32(20);  // PARAMETER DATA LENGTH: 4 reserved bytes + one 16-byte descriptor
+  w.zeros(4);
+  w.be64(lba);
+  w.be32(static_cast<std::uint32_t>(std::min<std::uint64_t>(g.blocks - lba, 0xFFFFFFFFULL)));
+  w.u8(0x00);  // PROVISIONING STATUS 0h: mapped or unknown
+  w.zeros(3);
+  x->data_in(w.take(), allocation_length);
+}
+
 void NvmeLu::read_capacity16(const ExchangePtr& x) {
   base::ByteReader r(x->cdb());
   r.skip(2);

@@ -261,7 +261,7 @@ bool NvmeLu::dispatch(const CdbInfo& info, const ExchangePtr& x) {
       {kModeSelect6, &NvmeLu::mode_select},
       {kModeSelect10, &NvmeLu::mode_select},
       {kReadCapacity10, &NvmeLu::read_capacity10},
-      {kServiceActionIn16, &NvmeLu::read_capacity16},
+      {kServiceActionIn16, &NvmeLu::service_action_in16},
       {kRead6, &NvmeLu::read},
       {kRead10, &NvmeLu::read},
       {kRead12, &NvmeLu::read},

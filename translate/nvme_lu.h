@@ -166,6 +166,9 @@ class NvmeLu final : public NvmeLogicalUnit {
   void inquiry(const ExchangePtr& x);
   void read_capacity10(const ExchangePtr& x);
   void read_capacity16(const ExchangePtr& x);
+  // SERVICE ACTION IN(16): READ CAPACITY(16) or GET LBA STATUS(16).
+  void service_action_in16(const ExchangePtr& x);
+  void get_lba_status(const ExchangePtr& x);
   // lu_mode.cc
   void mode_sense(const ExchangePtr& x);
   void mode_select(const ExchangePtr& x);

@@ -304,7 +304,9 @@ TEST_CASE("XCOPY: 3PC, VPD 8Fh and RECEIVE COPY OPERATING PARAMETERS agree (SPC-
   REQUIRE(limits.has_value());
   CHECK(page->parameter_data->maximum_cscd_descriptor_count == limits->max_cscd_descriptors);
   CHECK(page->general_copy_operations->maximum_segment_length == limits->max_segment_length);
-  CHECK(limits->max_segment_length == 65535U * 512U);
+  // 65535 blocks rounded down to whole 4 KiB units (65528 x 512 bytes).
+  CHECK(limits->max_segment_length == 65528U * 512U);
+  CHECK(limits->max_segment_length % 4096 == 0);
   CHECK(limits->implemented_descriptor_types == std::vector<std::uint8_t>{0x02, 0xE4});
   // RECEIVE COPY STATUS for a list ID never used -> 24/00 at the LIST IDENTIFIER.
   check_sense(h.run(0, rcr_cdb(0x00, 9)), Sense::invalid_field_in_cdb(FieldRef::cdb(2)));

@@ -371,5 +371,22 @@ TEST_CASE("make_nvme_logical_unit: an inactive NSID -> nullptr and a reason",
   CHECK(why.find("not active") != std::string::npos);
 }
 
+TEST_CASE("LU: GET LBA STATUS(16) -> one 'mapped or unknown' descriptor to the last LBA; past "
+          "it -> 21/00 (SBC-4 5.7)", "[translate][lu]") {
+  LuHarness h;
+  h.ready();
+  const ScsiResponse r = h.run(hex("9E 12 00 00 00 00 00 00 00 64 00 00 00 18 00 00"));
+  check_good(r);
+  CHECK(show(r.data_in) == show(hex(R"(
+    00 00 00 14               // PARAMETER DATA LENGTH 20
+    00 00 00 00               // reserved
+    00 00 00 00 00 00 00 64   // LBA 100 (the STARTING LBA)
+    00 00 1F 9C               // NUMBER OF LOGICAL BLOCKS: 8092, to the last LBA
+    00 00 00 00               // PROVISIONING STATUS 0h mapped or unknown, reserved
+  )")));
+  check_sense(h.run(hex("9E 12 00 00 00 00 00 00 20 00 00 00 00 18 00 00")),
+              Sense::lba_out_of_range());
+}
+
 }  // namespace
 }  // namespace xg::test

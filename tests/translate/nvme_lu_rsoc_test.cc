@@ -26,7 +26,7 @@ TEST_CASE("LU: RSOC all commands -> one descriptor per implemented command, asce
   const ScsiResponse r = h.run(rsoc(0));
   check_good(r);
   CHECK(show(r.data_in) == show(hex(R"(
-    00 00 01 08               // COMMAND DATA LENGTH: 33 x 8
+    00 00 01 10               // COMMAND DATA LENGTH: 34 x 8
     // OPCODE, reserved, SERVICE ACTION, reserved, CTDP|SERVACTV, CDB LENGTH
     00 00 00 00 00 00 00 06   // TEST UNIT READY
     03 00 00 00 00 00 00 06   // REQUEST SENSE
@@ -55,6 +55,7 @@ TEST_CASE("LU: RSOC all commands -> one descriptor per implemented command, asce
     91 00 00 00 00 00 00 10   // SYNCHRONIZE CACHE(16)
     93 00 00 00 00 00 00 10   // WRITE SAME(16)
     9E 00 00 10 00 01 00 10   // READ CAPACITY(16): SA 10h, SERVACTV
+    9E 00 00 12 00 01 00 10   // GET LBA STATUS(16): SA 12h, SERVACTV
     A0 00 00 00 00 00 00 0C   // REPORT LUNS
     A3 00 00 0C 00 01 00 0C   // REPORT SUPPORTED OPERATION CODES: SA 0Ch, SERVACTV
     A8 00 00 00 00 00 00 0C   // READ(12)
@@ -70,9 +71,9 @@ TEST_CASE("LU: RSOC all commands with RCTD -> 20-byte descriptors with CTDP and 
   h.ready();
   const ScsiResponse r = h.run(rsoc(0x80));
   check_good(r);
-  REQUIRE(r.data_in.size() == 4 + 33 * 20);
+  REQUIRE(r.data_in.size() == 4 + 34 * 20);
   CHECK(show(Bytes(r.data_in.begin(), r.data_in.begin() + 24)) == show(hex(R"(
-    00 00 02 94               // COMMAND DATA LENGTH: 33 x 20
+    00 00 02 A8               // COMMAND DATA LENGTH: 34 x 20
     00 00 00 00 00 02 00 06   // TEST UNIT READY, CTDP 1
     00 0A 00 00               // DESCRIPTOR LENGTH 10, reserved, COMMAND SPECIFIC
     00 00 00 00 00 00 00 00   // NOMINAL / RECOMMENDED TIMEOUT: not specified
@@ -133,7 +134,7 @@ TEST_CASE("LU: RSOC without Dataset Management and fused commands -> UNMAP and C
   LuHarness h(config);
   h.ready();
   const Bytes list = h.run(rsoc(0)).data_in;
-  CHECK(list.size() == 4 + 31 * 8);
+  CHECK(list.size() == 4 + 32 * 8);
   for (std::size_t at = 4; at < list.size(); at += 8) {
     CHECK(list[at] != 0x42);
     CHECK(list[at] != 0x89);
