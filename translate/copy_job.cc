@@ -142,9 +142,8 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
       }
       add_namespace(source_lun, *src);
       add_namespace(destination_lun, *dst);
-      extents_.push_back(CopyExtent{segment.index, static_cast<std::uint32_t>(source_lun),
-                                    src_lba, static_cast<std::uint32_t>(destination_lun),
-                                    dst_lba, blocks});
+      extents_.push_back(CopyExtent{segment.index, static_cast<std::uint32_t>(source_lun), src_lba,
+                                    static_cast<std::uint32_t>(destination_lun), dst_lba, blocks});
       resolved_segments_ = segment.index + 1U;
     }
   }
@@ -204,20 +203,19 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
     // Data mover: read the chunk, then write it (copy_plan.h orders the chunks).
     const PlannedRange& r = step.ranges.front();
     const CopyEndpoint* src = by_id_.at(r.source);
-    auto buffer = std::make_shared<std::vector<std::uint8_t>>(std::size_t{r.blocks} *
-                                                              src->block_size);
+    auto buffer =
+        std::make_shared<std::vector<std::uint8_t>>(std::size_t{r.blocks} * src->block_size);
     auto read = nvme::build_read(src->nsid, r.source_lba, r.blocks);
     auto write = nvme::build_write(dst->nsid, step.destination_lba, r.blocks);
     if (!read || !write) return completed(index, nvme::Status::internal_error(), 0, false);
     const nvme::SubmissionEntry write_sqe = *write;
-    src->device->submit(
-        {*read, *buffer}, [self, index, buffer, dst, write_sqe](const nvme::Completion& c) {
-          if (!c.status.ok()) return self->completed(index, c.status, 0, true);
-          dst->device->submit({write_sqe, *buffer},
-                              [self, index, buffer](const nvme::Completion& w) {
-                                self->completed(index, w.status, w.status.ok() ? 1 : 0, false);
-                              });
-        });
+    src->device->submit({*read, *buffer}, [self, index, buffer, dst,
+                                           write_sqe](const nvme::Completion& c) {
+      if (!c.status.ok()) return self->completed(index, c.status, 0, true);
+      dst->device->submit({write_sqe, *buffer}, [self, index, buffer](const nvme::Completion& w) {
+        self->completed(index, w.status, w.status.ok() ? 1 : 0, false);
+      });
+    });
   }
 
   void completed(std::size_t index, const nvme::Status& status, std::size_t ranges_done,
@@ -233,34 +231,31 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
     launch();
   }
 
-  // Blocks of `segment` copied contiguously from its start (SPC-4 6.25: only data
-  // written in order counts).
-  std::uint64_t done_prefix(std::uint16_t segment) const {
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> pieces;
+  // Per segment: the blocks copied contiguously from its start (SPC-4 6.25: only data
+  // written in order counts), or nullopt for a segment the plan has nothing for (zero
+  // blocks, or copied onto itself: done by definition). One pass over the plan.
+  std::map<std::uint16_t, std::uint64_t> done_prefixes() const {
+    std::map<std::uint16_t, std::vector<std::pair<std::uint64_t, std::uint64_t>>> pieces;
     for (std::size_t i = 0; i < plan_.steps.size(); ++i) {
       const auto& ranges = plan_.steps[i].ranges;
-      for (std::size_t k = 0; k < step_done_ranges_[i] && k < ranges.size(); ++k) {
-        if (ranges[k].segment == segment) {
-          pieces.emplace_back(ranges[k].segment_offset, ranges[k].blocks);
+      for (std::size_t k = 0; k < ranges.size(); ++k) {
+        auto& of_segment = pieces[ranges[k].segment];  // planned, even if not done
+        if (k < step_done_ranges_[i]) {
+          of_segment.emplace_back(ranges[k].segment_offset, ranges[k].blocks);
         }
       }
     }
-    std::sort(pieces.begin(), pieces.end());
-    std::uint64_t prefix = 0;
-    for (const auto& [offset, blocks] : pieces) {
-      if (offset > prefix) break;
-      prefix = std::max(prefix, offset + blocks);
-    }
-    return prefix;
-  }
-
-  bool planned(std::uint16_t segment) const {
-    for (const auto& step : plan_.steps) {
-      for (const auto& r : step.ranges) {
-        if (r.segment == segment) return true;
+    std::map<std::uint16_t, std::uint64_t> prefixes;
+    for (auto& [segment, done] : pieces) {
+      std::sort(done.begin(), done.end());
+      std::uint64_t prefix = 0;
+      for (const auto& [offset, blocks] : done) {
+        if (offset > prefix) break;
+        prefix = std::max(prefix, offset + blocks);
       }
+      prefixes[segment] = prefix;
     }
-    return false;
+    return prefixes;
   }
 
   void finish() {
@@ -268,9 +263,11 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
     std::uint16_t processed = 0;
     std::uint64_t bytes = 0;
     std::uint64_t partial = 0;
+    const auto prefixes = done_prefixes();
     for (const CopyExtent& e : extents_) {
       // Zero-block and onto-itself segments are planned as nothing and are done.
-      const std::uint64_t done = planned(e.segment) ? done_prefix(e.segment) : e.blocks;
+      const auto found = prefixes.find(e.segment);
+      const std::uint64_t done = found != prefixes.end() ? found->second : e.blocks;
       const std::uint32_t block_size = by_id_.at(e.destination)->block_size;
       if (done < e.blocks) {
         partial = done;
@@ -285,7 +282,8 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
       const CopyExtent& failed = extents_.at(processed);
       Sense s = Sense::third_party_device_failure(failed.segment);
       const TranslatedStatus translated = translate_status(failure_->status);
-      if (translated.sense) s.forwarded.push_back(forwarded(*translated.sense, failure_->read_side));
+      if (translated.sense)
+        s.forwarded.push_back(forwarded(*translated.sense, failure_->read_side));
       if (partial > 0) s.information = failed.blocks - partial;
       sense = std::move(s).because("NVMe " + nvme::describe(failure_->status));
     } else if (abort_) {
@@ -333,9 +331,9 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
 
 }  // namespace
 
-void start_copy_job(std::shared_ptr<CopyManager> manager,
-                    std::optional<CopyManager::RecordKey> key, scsi::ExtendedCopyList list,
-                    std::uint64_t lun, bool descriptor_sense, ScsiCompletion done) {
+void start_copy_job(std::shared_ptr<CopyManager> manager, std::optional<CopyManager::RecordKey> key,
+                    scsi::ExtendedCopyList list, std::uint64_t lun, bool descriptor_sense,
+                    ScsiCompletion done) {
   auto job = std::make_shared<CopyJob>(std::move(manager), std::move(key), std::move(list), lun,
                                        descriptor_sense, std::move(done));
   job->start();

@@ -19,20 +19,12 @@ constexpr std::uint64_t kMaxSegmentBlocks = 65535;
 constexpr std::uint64_t kMaxSegmentBytes = 64ULL << 20;
 constexpr std::uint64_t kReflinkGranularity = 4096;  // filesystem block of XFS/btrfs reflinks
 
-ScsiResponse data_in(std::vector<std::uint8_t> data, std::uint32_t allocation_length) {
-  ScsiResponse response;
-  if (data.size() > allocation_length) data.resize(allocation_length);
-  response.data_in = std::move(data);
-  response.transfer_length = allocation_length;
-  return response;
-}
-
 }  // namespace
 
 void CopyManager::add_endpoint(std::uint64_t lun, CopyEndpoint endpoint) {
   std::lock_guard lock(mutex_);
-  auto [it, added] = controllers_.emplace(endpoint.device,
-                                          static_cast<std::uint32_t>(controllers_.size()));
+  auto [it, added] =
+      controllers_.emplace(endpoint.device, static_cast<std::uint32_t>(controllers_.size()));
   endpoint.plan.id = static_cast<std::uint32_t>(lun);
   endpoint.plan.controller = it->second;
   endpoint.plan.nsid = endpoint.nsid;
@@ -56,16 +48,15 @@ scsi::CopyManagerLimits CopyManager::limits() const {
   limits.max_segment_length =
       static_cast<std::uint32_t>(std::min(blocks * smallest, kMaxSegmentBytes));
   limits.data_segment_granularity_log2 = static_cast<std::uint8_t>(std::countr_zero(smallest));
-  limits.implemented_descriptor_types = {scsi::kSegmentBlockToBlock,
-                                         scsi::kCscdTypeIdentification};
+  limits.implemented_descriptor_types = {scsi::kSegmentBlockToBlock, scsi::kCscdTypeIdentification};
   return limits;
 }
 
 std::vector<scsi::SupportedCommand> CopyManager::supported_commands() {
-  return {{scsi::kThirdPartyCopyOut, {scsi::kTpcOutExtendedCopyLid1}},
-          {scsi::kThirdPartyCopyIn,
-           {scsi::kRcrCopyStatusLid1, scsi::kRcrOperatingParameters,
-            scsi::kRcrFailureDetailsLid1}}};
+  return {
+      {scsi::kThirdPartyCopyOut, {scsi::kTpcOutExtendedCopyLid1}},
+      {scsi::kThirdPartyCopyIn,
+       {scsi::kRcrCopyStatusLid1, scsi::kRcrOperatingParameters, scsi::kRcrFailureDetailsLid1}}};
 }
 
 scsi::ThirdPartyCopyPage CopyManager::vpd_page(const scsi::Peripheral& peripheral) const {
@@ -103,8 +94,8 @@ void CopyManager::execute(const ScsiCommand& command, std::uint64_t lun, bool de
                                                 descriptor_sense));
     }
     bool started = false;
-    ScsiResponse response = extended_copy(command, cdb->parameter_list_length, lun,
-                                          descriptor_sense, done, started);
+    ScsiResponse response =
+        extended_copy(command, cdb->parameter_list_length, lun, descriptor_sense, done, started);
     if (!started) done(std::move(response));
     return;
   }
@@ -116,7 +107,8 @@ void CopyManager::execute(const ScsiCommand& command, std::uint64_t lun, bool de
     case scsi::kRcrFailureDetailsLid1:
       return done(failure_details(key, cdb->allocation_length, descriptor_sense));
     case scsi::kRcrOperatingParameters:
-      return done(data_in(scsi::encode_operating_parameters(limits()), cdb->allocation_length));
+      return done(ScsiResponse::with_data(scsi::encode_operating_parameters(limits()),
+                                          cdb->allocation_length));
     default:
       return done(ScsiResponse::check_condition(Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)),
                                                 descriptor_sense));
@@ -171,8 +163,7 @@ ScsiResponse CopyManager::extended_copy(const ScsiCommand& command,
     records_[*key] = record;
   }
   started = true;
-  start_copy_job(shared_from_this(), key, std::move(*list), lun, descriptor_sense,
-                 std::move(done));
+  start_copy_job(shared_from_this(), key, std::move(*list), lun, descriptor_sense, std::move(done));
   return good;
 }
 
@@ -198,7 +189,7 @@ ScsiResponse CopyManager::copy_status(const RecordKey& key, std::uint32_t alloca
   }
   scsi::CopyStatusLid1 status = it->second.status;
   if (it->second.running) status.copy_command_status = scsi::CopyCommandStatus::kInProgress;
-  return data_in(scsi::encode_copy_status_lid1(status), allocation_length);
+  return ScsiResponse::with_data(scsi::encode_copy_status_lid1(status), allocation_length);
 }
 
 ScsiResponse CopyManager::failure_details(const RecordKey& key, std::uint32_t allocation_length,
@@ -212,10 +203,10 @@ ScsiResponse CopyManager::failure_details(const RecordKey& key, std::uint32_t al
   }
   std::optional<scsi::CopyFailureDetailsLid1> details;
   if (!it->second.running && it->second.failure_sense) {
-    details = scsi::CopyFailureDetailsLid1{scsi::Status::kCheckCondition,
-                                           *it->second.failure_sense};
+    details =
+        scsi::CopyFailureDetailsLid1{scsi::Status::kCheckCondition, *it->second.failure_sense};
   }
-  return data_in(scsi::encode_failure_details_lid1(details), allocation_length);
+  return ScsiResponse::with_data(scsi::encode_failure_details_lid1(details), allocation_length);
 }
 
 void CopyManager::nexus_lost(const ItNexus& nexus) {

@@ -75,11 +75,7 @@ void Exchange::fail_nvme(const nvme::Status& status, std::optional<std::uint64_t
 }
 
 void Exchange::data_in(std::vector<std::uint8_t> data, std::uint32_t allocation_length) {
-  if (data.size() > allocation_length) data.resize(allocation_length);
-  ScsiResponse response;
-  response.data_in = std::move(data);
-  response.transfer_length = allocation_length;
-  reply(std::move(response));
+  reply(ScsiResponse::with_data(std::move(data), allocation_length));
 }
 
 std::optional<std::span<const std::uint8_t>> data_out(const ExchangePtr& x, std::uint64_t bytes,

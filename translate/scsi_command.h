@@ -65,6 +65,9 @@ struct ScsiResponse {
   std::vector<std::uint8_t> sense;
 
   static ScsiResponse good() { return {}; }
+  // GOOD with Data-In cut to the CDB's ALLOCATION LENGTH (SPC-4 4.2.5.6), which is also
+  // the transfer length the transport computes residuals from.
+  static ScsiResponse with_data(std::vector<std::uint8_t> data, std::uint32_t allocation_length);
   static ScsiResponse check_condition(const scsi::Sense& sense, bool descriptor_format);
 };
 

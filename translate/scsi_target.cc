@@ -24,14 +24,6 @@ constexpr scsi::Peripheral kNoUnit{0x3, 0x1F};
 // LOGICAL UNIT NOT SUPPORTED (SPC-4 table 49).
 scsi::Sense lu_not_supported() { return scsi::Sense::illegal_request(0x25, 0x00); }
 
-ScsiResponse data_in(std::vector<std::uint8_t> data, std::uint32_t allocation_length) {
-  if (data.size() > allocation_length) data.resize(allocation_length);
-  ScsiResponse r;
-  r.data_in = std::move(data);
-  r.transfer_length = allocation_length;
-  return r;
-}
-
 // SAM-5 4.7.7: LUNs below 256 as peripheral device addressing (00b), the rest up to 16383
 // as flat space addressing (01b); the 8-byte LUN is the first level, zero padded.
 void encode_lun(base::ByteWriter& w, std::uint64_t lun) {
@@ -54,8 +46,8 @@ ScsiResponse absent_inquiry(std::span<const std::uint8_t> cdb) {
   const std::uint8_t page = r.u8();
   const std::uint16_t allocation_length = r.be16();
   if (evpd && page == scsi::kVpdSupportedPages) {
-    return data_in(scsi::encode_supported_vpd_pages({kNoUnit, {scsi::kVpdSupportedPages}}),
-                   allocation_length);
+    return ScsiResponse::with_data(
+        scsi::encode_supported_vpd_pages({kNoUnit, {scsi::kVpdSupportedPages}}), allocation_length);
   }
   if (evpd || page != 0) {
     return ScsiResponse::check_condition(
@@ -64,10 +56,19 @@ ScsiResponse absent_inquiry(std::span<const std::uint8_t> cdb) {
   scsi::StandardInquiry inq;
   inq.peripheral = kNoUnit;
   inq.hisup = true;
-  return data_in(scsi::encode_standard_inquiry(inq), allocation_length);
+  return ScsiResponse::with_data(scsi::encode_standard_inquiry(inq), allocation_length);
 }
 
 }  // namespace
+
+ScsiResponse ScsiResponse::with_data(std::vector<std::uint8_t> data,
+                                     std::uint32_t allocation_length) {
+  if (data.size() > allocation_length) data.resize(allocation_length);
+  ScsiResponse r;
+  r.data_in = std::move(data);
+  r.transfer_length = allocation_length;
+  return r;
+}
 
 ScsiResponse ScsiResponse::check_condition(const scsi::Sense& sense, bool descriptor_format) {
   ScsiResponse r;
@@ -120,7 +121,7 @@ ScsiResponse report_luns(std::span<const std::uint8_t> cdb,
     for (const std::uint64_t lun : luns) encode_lun(w, lun);
   }
   w.put_be32_at(0, static_cast<std::uint32_t>(w.size() - 8));
-  return data_in(w.take(), allocation_length);
+  return ScsiResponse::with_data(w.take(), allocation_length);
 }
 
 }  // namespace
@@ -143,7 +144,8 @@ void ScsiTarget::execute(ScsiCommand command, ScsiCompletion done) {
   if (op == kInquiry && command.cdb.size() >= 6) return done(absent_inquiry(command.cdb));
   if (op == kRequestSense && command.cdb.size() >= 6) {
     const bool desc = base::bit(command.cdb[1], 0);
-    return done(data_in(scsi::encode_sense(lu_not_supported(), desc), command.cdb[4]));
+    return done(
+        ScsiResponse::with_data(scsi::encode_sense(lu_not_supported(), desc), command.cdb[4]));
   }
   done(ScsiResponse::check_condition(lu_not_supported(), false));
 }

@@ -7,22 +7,10 @@
 
 #include "scsi/sense.h"
 #include "scsi/xcopy_params.h"
+#include "translate/copy_manager.h"
 #include "translate/copy_plan.h"
 
 namespace xg::cli {
-namespace {
-
-
-// The copy manager's limits for EXTENDED COPY(LID1) as `xgate serve` advertises them.
-scsi::CopyManagerLimits manager_limits() {
-  scsi::CopyManagerLimits limits;
-  limits.implemented_descriptor_types = {scsi::kSegmentBlockToBlock,
-                                         scsi::kCscdTypeIdentification};
-  return limits;
-}
-
-}  // namespace
-
 void add_explain_command(CLI::App& app, ExplainOptions& o) {
   auto* cmd = app.add_subcommand(
       "explain",
@@ -32,7 +20,8 @@ void add_explain_command(CLI::App& app, ExplainOptions& o) {
   cmd->add_option("--file", o.file, "file of annotated hex (// and # comments); - = stdin");
   cmd->add_option("--mssrl", o.mssrl, "blocks per source range (Identify Namespace MSSRL)")
       ->check(CLI::Range(1U, 65535U));
-  cmd->add_option("--mcl", o.mcl, "blocks per Copy command (MCL)")->check(CLI::Range(1U, 0xFFFFFFFFU));
+  cmd->add_option("--mcl", o.mcl, "blocks per Copy command (MCL)")
+      ->check(CLI::Range(1U, 0xFFFFFFFFU));
   cmd->add_option("--msrc", o.msrc, "source ranges per command, 0's based (MSRC)")
       ->check(CLI::Range(0U, 255U));
   cmd->add_option("--max-transfer-blocks", o.max_transfer_blocks,
@@ -60,8 +49,8 @@ int run_explain(const ExplainOptions& o) {
     std::cerr << "xgate explain: " << error << "\n";
     return 1;
   }
-  auto list =
-      scsi::decode_extended_copy(input->bytes, scsi::ListIdFormat::kLid1, manager_limits());
+  auto list = scsi::decode_extended_copy(input->bytes, scsi::ListIdFormat::kLid1,
+                                         translate::CopyManager().limits());
   if (!list) {
     std::cout << "refused before any data moves: " << scsi::describe(list.error()) << "\n";
     return 2;
@@ -108,13 +97,13 @@ int run_explain(const ExplainOptions& o) {
                    "segment; the plan stops before it\n";
       break;
     }
-    extents.push_back({segment.index, *src, b2b->source_block_device_logical_block_address,
-                       *dst, b2b->destination_block_device_logical_block_address,
+    extents.push_back({segment.index, *src, b2b->source_block_device_logical_block_address, *dst,
+                       b2b->destination_block_device_logical_block_address,
                        b2b->block_device_number_of_blocks});
   }
   std::cout << list->cscds.size() << " CSCD(s) -> " << namespaces.size() << " namespace(s); "
-            << list->segments.size() << " segment(s); limits MSSRL " << o.mssrl << ", MCL "
-            << o.mcl << ", MSRC+1 " << o.msrc + 1 << (o.no_copy ? ", no NVMe Copy" : "")
+            << list->segments.size() << " segment(s); limits MSSRL " << o.mssrl << ", MCL " << o.mcl
+            << ", MSRC+1 " << o.msrc + 1 << (o.no_copy ? ", no NVMe Copy" : "")
             << (o.cross_namespace ? ", cross-namespace Copy" : "") << "\n"
             << "('|' marks a step that waits for every earlier step)\n";
   const translate::CopyPlan plan = translate::plan_copy(extents, namespaces);

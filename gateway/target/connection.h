@@ -54,7 +54,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t id() const { return id_; }
 
  private:
-  friend class ConnectionTestPeer;
   using Strand = boost::asio::strand<boost::asio::any_io_executor>;
 
   // One SCSI task (RFC 7143 §3.2.1): a command and the transfers that belong to it.

@@ -142,7 +142,6 @@ struct Server::Impl {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
   std::atomic<std::uint64_t> next_connection_id{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
-  bool stopped = false;  // on the io_context
 };
 
 Server::Server(ServerOptions options, std::vector<TargetDefinition> targets)
@@ -206,7 +205,6 @@ void Server::stop() {
       acceptor->close(ignored);
     }
     for (auto& connection : impl_->context.connections()) connection->close("server stopping");
-    impl_->stopped = true;
     // In-flight commands hold their own work guards, so run() returns only after them.
     impl_->keep_running.reset();
   });
