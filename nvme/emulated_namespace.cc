@@ -1,12 +1,11 @@
 #include "nvme/emulated_namespace.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 namespace xg::nvme {
@@ -127,43 +126,53 @@ bool EmulatedNamespace::write_zeroes(std::uint64_t slba, std::uint64_t blocks,
 
 bool EmulatedNamespace::flush() { return ::fdatasync(fd_) == 0; }
 
-IoFailure EmulatedNamespace::copy_from(const EmulatedNamespace& source,
-                                       std::uint64_t source_lba,
-                                       std::uint64_t destination_lba, std::uint64_t blocks) {
+CopyOutcome EmulatedNamespace::copy_from(const EmulatedNamespace& source, std::uint64_t source_lba,
+                                         std::uint64_t destination_lba, std::uint64_t blocks) {
   const std::uint64_t lba = config_.lba_size;
   const std::uint64_t from = source_lba * lba;
   const std::uint64_t to = destination_lba * lba;
   const std::uint64_t bytes = blocks * lba;
-  if (&source == this && from == to) return IoFailure::kNone;
+  const auto outcome = [&](IoFailure failure, std::uint64_t done_bytes) {
+    return CopyOutcome{failure, failure == IoFailure::kNone ? blocks : done_bytes / lba};
+  };
+  if (&source == this && from == to) return outcome(IoFailure::kNone, bytes);
   const bool overlap = &source == this && from < to + bytes && to < from + bytes;
+  std::uint64_t done = 0;
   // copy_file_range refuses overlapping runs in one file (EINVAL): copy through a bounded
   // buffer, back to front when the destination lies above the source (memmove).
-  if (overlap) return copy_buffered(fd_, from, to, bytes, to > from);
+  if (overlap) {
+    const IoFailure failure = copy_buffered(fd_, from, to, bytes, to > from, &done);
+    return outcome(failure, done);
+  }
 
   loff_t in_off = static_cast<loff_t>(from);
   loff_t out_off = static_cast<loff_t>(to);
-  std::uint64_t left = bytes;
-  while (left > 0) {
-    const ssize_t n = ::copy_file_range(source.fd_, &in_off, fd_, &out_off,
-                                        static_cast<std::size_t>(std::min(left, kChunkBytes * 64)),
-                                        0);
+  while (done < bytes) {
+    const ssize_t n =
+        ::copy_file_range(source.fd_, &in_off, fd_, &out_off,
+                          static_cast<std::size_t>(std::min(bytes - done, kChunkBytes * 64)), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n > 0) {
-      left -= static_cast<std::uint64_t>(n);
+      done += static_cast<std::uint64_t>(n);
       continue;
     }
-    if (n == 0) return IoFailure::kRead;  // unexpected end of the source file
-    if (errno == EIO) return IoFailure::kWrite;  // QEMU 8.1 also calls either side a write fault
-    // EXDEV, EOPNOTSUPP, ENOSYS, EINVAL: the kernel or filesystem cannot do it; stream it.
-    const std::uint64_t done = bytes - left;
-    return copy_buffered(source.fd_, from + done, to + done, left, false);
+    if (n == 0) return outcome(IoFailure::kRead, done);  // unexpected end of the source file
+    // QEMU 8.1 also calls either side a write fault.
+    if (errno == EIO) return outcome(IoFailure::kWrite, done);
+    // EXDEV, EOPNOTSUPP, ENOSYS, EINVAL, EFBIG: the kernel or filesystem cannot do it;
+    // stream it (and report what that can, or cannot, write).
+    std::uint64_t streamed = 0;
+    const IoFailure failure =
+        copy_buffered(source.fd_, from + done, to + done, bytes - done, false, &streamed);
+    return outcome(failure, done + streamed);
   }
-  return IoFailure::kNone;
+  return outcome(IoFailure::kNone, bytes);
 }
 
 IoFailure EmulatedNamespace::copy_buffered(int source_fd, std::uint64_t source_offset,
                                            std::uint64_t offset, std::uint64_t bytes,
-                                           bool backwards) {
+                                           bool backwards, std::uint64_t* done_bytes) {
+  *done_bytes = 0;
   std::vector<std::uint8_t> buffer(static_cast<std::size_t>(std::min(bytes, kChunkBytes)));
   for (std::uint64_t done = 0; done < bytes;) {
     const std::uint64_t n = std::min<std::uint64_t>(bytes - done, buffer.size());
@@ -173,7 +182,9 @@ IoFailure EmulatedNamespace::copy_buffered(int source_fd, std::uint64_t source_o
     if (!pread_all(source_fd, buffer.data(), n, source_offset + at)) return IoFailure::kRead;
     if (!pwrite_all(fd_, buffer.data(), n, offset + at)) return IoFailure::kWrite;
     done += n;
+    if (!backwards) *done_bytes = done;
   }
+  *done_bytes = bytes;
   return IoFailure::kNone;
 }
 

@@ -46,6 +46,15 @@ struct OpenError {
 // (0x0280) or Unrecovered Read Error (0x0281) as nvme-copy.md §4.4 names them.
 enum class IoFailure { kNone, kRead, kWrite };
 
+// What copy_from() did: on failure, how many blocks at the front of the run are known to
+// hold the source's data (0 after a back-to-front overlapping copy, which fills the end
+// first), so a multi-range Copy can name the first range not fully copied.
+struct CopyOutcome {
+  IoFailure failure = IoFailure::kNone;
+  std::uint64_t blocks_copied = 0;  // == blocks when failure is kNone
+  friend bool operator==(const CopyOutcome&, const CopyOutcome&) = default;
+};
+
 class EmulatedNamespace {
  public:
   // Opens or creates the backing file. Errors: lba_size not 512/4096, capacity 0 or too
@@ -75,13 +84,14 @@ class EmulatedNamespace {
   // Copies `blocks` blocks from `source` (possibly this namespace) at `source_lba` to this
   // namespace at `destination_lba`, like memmove when source and destination overlap in
   // one file. Uses copy_file_range (a reflink on XFS/btrfs) when the runs do not overlap.
-  IoFailure copy_from(const EmulatedNamespace& source, std::uint64_t source_lba,
-                      std::uint64_t destination_lba, std::uint64_t blocks);
+  CopyOutcome copy_from(const EmulatedNamespace& source, std::uint64_t source_lba,
+                        std::uint64_t destination_lba, std::uint64_t blocks);
 
  private:
   EmulatedNamespace(EmulatedNamespaceConfig config, int fd) : config_(std::move(config)), fd_(fd) {}
+  // On failure `*done_bytes` is the length of the copied prefix (0 when `backwards`).
   IoFailure copy_buffered(int source_fd, std::uint64_t source_offset, std::uint64_t offset,
-                          std::uint64_t bytes, bool backwards);
+                          std::uint64_t bytes, bool backwards, std::uint64_t* done_bytes);
 
   EmulatedNamespaceConfig config_;
   int fd_ = -1;

@@ -3,9 +3,11 @@
 // suite (tests/nvme/conformance/); this file covers what only the emulation has.
 #include "nvme/emulated_device.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstring>
 #include <chrono>
 #include <thread>
@@ -239,6 +241,102 @@ TEST_CASE("Emulated: overlapping Copy larger than the 1 MiB bounce buffer behave
     after.insert(after.end(), part.begin(), part.end());
   }
   CHECK(first_difference(after, expected) == -1);
+}
+
+// The destination's bytes as a flat vector, 16 blocks per read (MDTS-sized requests).
+Bytes read_all(const NamespaceIo& io, std::uint64_t blocks) {
+  Bytes out;
+  for (std::uint64_t lba = 0; lba < blocks; lba += 16) {
+    const Bytes part = io.read(lba, 16);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+TEST_CASE("Emulated: Copy ranges contiguous in the source, broken by a gap, give the same bytes "
+          "as range-by-range copies", "[nvme][emulated][copy]") {
+  TempDir dir;
+  auto device = make(one_namespace(dir));
+  NamespaceIo io{*device, 1, 512};
+  Bytes before = pattern(11, 256, 512);
+  for (std::uint64_t lba = 0; lba < 256; lba += 16) {
+    Bytes part(before.begin() + static_cast<std::ptrdiff_t>(lba * 512),
+               before.begin() + static_cast<std::ptrdiff_t>((lba + 16) * 512));
+    REQUIRE(io.write(lba, part).status == Status::success());
+  }
+  // Runs [0,24) and [100,116) then [30,31): three copy_file_range calls.
+  const auto c = io.copy(
+      1000, {range(0, 8), range(8, 8), range(16, 8), range(100, 8), range(108, 8), range(30, 1)});
+  REQUIRE(c.status == Status::success());
+  Bytes expected(41 * 512);
+  const auto at = [&](std::uint64_t lba) {
+    return before.begin() + static_cast<std::ptrdiff_t>(lba * 512);
+  };
+  std::copy(at(0), at(24), expected.begin());
+  std::copy(at(100), at(116), expected.begin() + 24 * 512);
+  std::copy(at(30), at(31), expected.begin() + 40 * 512);
+  Bytes after;
+  for (std::uint64_t lba = 1000; lba < 1041; ++lba) {
+    const Bytes one = io.read(lba, 1);
+    after.insert(after.end(), one.begin(), one.end());
+  }
+  CHECK(first_difference(after, expected) == -1);
+}
+
+TEST_CASE("Emulated: contiguous source ranges whose run overlaps the destination are still copied "
+          "range by range, each a memmove", "[nvme][emulated][copy]") {
+  TempDir dir;
+  auto device = make(one_namespace(dir));
+  NamespaceIo io{*device, 1, 512};
+  Bytes before = pattern(12, 64, 512);
+  for (std::uint64_t lba = 0; lba < 64; lba += 16) {
+    Bytes part(before.begin() + static_cast<std::ptrdiff_t>(lba * 512),
+               before.begin() + static_cast<std::ptrdiff_t>((lba + 16) * 512));
+    REQUIRE(io.write(lba, part).status == Status::success());
+  }
+  // Range 0 ([0,8) -> [8,16)) overwrites range 1's source before range 1 ([8,16) ->
+  // [16,24)) reads it, so blocks 16..23 receive what was at 0..7, not at 8..15.
+  REQUIRE(io.copy(8, {range(0, 8), range(8, 8)}).status == Status::success());
+  Bytes expected = before;
+  std::copy(before.begin(), before.begin() + 8 * 512, expected.begin() + 8 * 512);
+  std::copy(before.begin(), before.begin() + 8 * 512, expected.begin() + 16 * 512);
+  CHECK(first_difference(read_all(io, 64), expected) == -1);
+}
+
+TEST_CASE("Emulated: a write failure inside a merged run of contiguous ranges -> 0x0280 Write "
+          "Fault, DW0 = the first range not fully copied, earlier ranges copied",
+          "[nvme][emulated][copy]") {
+  TempDir dir;
+  auto device = make(one_namespace(dir));
+  NamespaceIo io{*device, 1, 512};
+  Bytes source = pattern(13, 64, 512);
+  for (std::uint64_t lba = 0; lba < 64; lba += 16) {
+    Bytes part(source.begin() + static_cast<std::ptrdiff_t>(lba * 512),
+               source.begin() + static_cast<std::ptrdiff_t>((lba + 16) * 512));
+    REQUIRE(io.write(lba, part).status == Status::success());
+  }
+  // RLIMIT_FSIZE at destination block 1024 + 20: the kernel shortens copy_file_range there
+  // and then refuses with EFBIG (so does pwrite), inside range 2 of 8-block ranges.
+  const std::uint32_t failing = GENERATE(2U, 0U, 7U);
+  const std::uint64_t limit_blocks = 1024 + failing * 8 + 4;
+  struct rlimit saved {};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limited = saved;
+  limited.rlim_cur = limit_blocks * 512;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  std::vector<nvme::SourceRange> ranges;
+  for (std::uint32_t k = 0; k < 8; ++k) ranges.push_back(range(k * 8, 8));
+  const Completion c = io.copy(1024, ranges);
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  CHECK(c.status == Status::media(nvme::kScWriteFault, false));
+  CHECK(c.dw0 == failing);
+  if (failing > 0) {
+    const Bytes copied = io.read(1024, failing * 8);
+    const Bytes expected(source.begin(), source.begin() + std::ptrdiff_t{failing} * 8 * 512);
+    CHECK(first_difference(copied, expected) == -1);
+  }
 }
 
 TEST_CASE("Emulated: Dataset Management without AD changes nothing, a range past NSZE -> 0x4080",
