@@ -50,10 +50,16 @@ struct EmulatedBacking {
   std::uint64_t size_bytes = 0;    // a non-zero multiple of block_size
   std::uint32_t block_size = 512;  // 512 or 4096
   // Copy limits reported in Identify Namespace (NVM Command Set, TP4065). The defaults
-  // are the QEMU guest's (tests/interop/vm), so the emulated and the real path agree.
-  std::uint16_t mssrl = 128;  // blocks per source range, 1-based
-  std::uint32_t mcl = 1024;   // blocks per Copy command, 1-based, >= mssrl
-  std::uint8_t msrc = 15;     // source ranges per Copy command, 0's based
+  // model a capable device, not QEMU's small ones (128/1024/15, tests/interop/vm): MSSRL
+  // 65535 holds a whole SCSI segment of the advertised MAXIMUM SEGMENT LENGTH (65528 x
+  // 512 B) in one range, MSRC 127 lets the planner gather 128 of them, and MCL = 128 x
+  // 65535 so the range count, never MCL, ends a Copy: an EXTENDED COPY of 64 maximum
+  // segments (2 GiB at 512 B) is one NVMe Copy and, contiguous, one copy_file_range. With
+  // QEMU's limits a 1 GiB copy was 2048 Copies of 8 x 64 KiB and took 30x copy_file_range
+  // (bench/xcopy_vs_host_copy.sh). Set smaller ones to exercise splitting.
+  std::uint16_t mssrl = 65535;  // blocks per source range, 1-based
+  std::uint32_t mcl = 8388480;  // blocks per Copy command, 1-based, >= mssrl
+  std::uint8_t msrc = 127;      // source ranges per Copy command, 0's based
   bool operator==(const EmulatedBacking&) const = default;
 };
 

@@ -46,7 +46,7 @@ TEST_CASE("config: a minimal file gets the documented defaults", "[gateway][conf
   REQUIRE(target.luns.size() == 1);
   CHECK(target.luns[0].lun == 0);
   const auto& backing = std::get<EmulatedBacking>(target.luns[0].device);
-  CHECK(backing == EmulatedBacking{"a.img", 1048576, 512, 128, 1024, 15});
+  CHECK(backing == EmulatedBacking{"a.img", 1048576, 512, 65535, 8388480, 127});
 }
 
 TEST_CASE("config: every key of a full file is read", "[gateway][config]") {
@@ -87,7 +87,8 @@ TEST_CASE("config: every key of a full file is read", "[gateway][config]") {
   CHECK(config->targets[0].luns[1] == LunConfig{3, PassthroughBacking{"/dev/ng0n1"}});
   CHECK(config->targets[1].name == "eui.02004567A425678D");
   CHECK(config->targets[1].luns[0] ==
-        LunConfig{0, EmulatedBacking{"/abs/y.img", std::uint64_t{2} << 30, 512, 128, 1024, 15}});
+        LunConfig{0,
+                  EmulatedBacking{"/abs/y.img", std::uint64_t{2} << 30, 512, 65535, 8388480, 127}});
   CHECK(backing_file_path(*config, std::get<EmulatedBacking>(config->targets[0].luns[0].device)) ==
         "/var/lib/xgate/x.img");
   CHECK(backing_file_path(*config, std::get<EmulatedBacking>(config->targets[1].luns[0].device)) ==
@@ -104,9 +105,9 @@ TEST_CASE("config: the embedded default is one target with two 1 GiB emulated LU
   CHECK_FALSE(iscsi_name_error(config.targets[0].name).has_value());
   REQUIRE(config.targets[0].luns.size() == 2);
   CHECK(config.targets[0].luns[0] ==
-        LunConfig{0, EmulatedBacking{"ns1.img", std::uint64_t{1} << 30, 512, 128, 1024, 15}});
+        LunConfig{0, EmulatedBacking{"ns1.img", std::uint64_t{1} << 30, 512, 65535, 8388480, 127}});
   CHECK(config.targets[0].luns[1] ==
-        LunConfig{1, EmulatedBacking{"ns2.img", std::uint64_t{1} << 30, 512, 128, 1024, 15}});
+        LunConfig{1, EmulatedBacking{"ns2.img", std::uint64_t{1} << 30, 512, 65535, 8388480, 127}});
 }
 
 TEST_CASE("config: examples/xgate.toml parses and describes the embedded default",
