@@ -6,13 +6,16 @@
 #   (a)  EXTENDED COPY(LID1) through `xgate serve` (release build): 02h segments of the
 #        advertised MAXIMUM SEGMENT LENGTH (RECEIVE COPY OPERATING PARAMETERS), as many per
 #        command as the advertised segment descriptor count, XQD commands outstanding.
-#        a-def: the emulated namespace's default Copy limits (MSSRL 128, MCL 1024, MSRC 15:
-#               512 KiB per NVMe Copy); a-big: mssrl 65535, mcl 4294967295, msrc 255.
-#        The advertised segment length is 65535 blocks = 33553920 bytes, NOT a multiple of
-#        4 KiB, so every segment after the first starts off the file system's block
-#        boundary and XFS cannot reflink it (copy_file_range falls back to copying the
-#        data in the kernel). a-def-al / a-big-al repeat the run with segments of 65528
-#        blocks (4 KiB multiples), to show the cost of that misalignment.
+#        a-def: an emulated LUN's default Copy limits (gateway/config/config.h: MSSRL
+#               65535, MCL 8388480, MSRC 127: a whole XCOPY command is one NVMe Copy);
+#        a-qemu: QEMU's small limits (mssrl 128, mcl 1024, msrc 15: 512 KiB per NVMe Copy,
+#               the defaults before), to show what gathering and the emulated device's
+#               merge of contiguous ranges into one copy_file_range do for them;
+#        a-big: mssrl 65535, mcl 4294967295, msrc 255.
+#        The advertised segment length is 65528 blocks (whole 4 KiB); a-*-al ask for
+#        65528-block segments explicitly, which is the same unless that advertisement
+#        changes (65535 blocks = 33553920 bytes would start 7 of 8 segments off the file
+#        system's block boundary, where XFS cannot reflink).
 #   (b)  host read/write copy through xgate: the same client (bench/xcopy_client.cc) reading
 #        and writing 1 MiB chunks over iSCSI, RWQD chunks in flight (default 8), then
 #        SYNCHRONIZE CACHE.
@@ -32,7 +35,7 @@
 # Usage: sudo bench/xcopy_vs_host_copy.sh [--fs "xfs ext4"] [--xgate BIN] [--xqd N]
 #                                         [--rwqd N] [--log-dir DIR] [--perf] [--reps N]
 #   --reps N  run every method N times (default 3); the table shows the median
-#   --perf  also record `perf record -g` of xgate during a-def, a-def-al and a-big (in the log dir;
+#   --perf  also record `perf record -g` of xgate during a-def, a-def-al, a-qemu and a-big (in the log dir;
 #           the perf start-up second is then inside neither timing: it runs before)
 # Needs root (loop devices, mount, tgtd), xfsprogs, tgt, libiscsi-dev, pkg-config, g++.
 # Exit 0 when every method ran and verified, 1 otherwise, 3 when a tool is missing.
@@ -243,6 +246,13 @@ for fs in $filesystems; do
   method b-xgate-rw "$work/xcopy_client" rw "$url_x" 0 "$BLOCKS" "$BLOCKS" $((1 << 20)) "$rwqd"
   stop_xgate
 
+  start_xgate ", mssrl = 128, mcl = 1024, msrc = 15"
+  "$work/xcopy_client" params "$url_x" | tee "$log_dir/$fs-params-qemu.txt" | sed 's/^/  QEMU limits:    /'
+  perf_start a-qemu
+  method a-qemu "$work/xcopy_client" xcopy "$url_x" 0 "$BLOCKS" "$BLOCKS" 0 "$xqd"
+  perf_stop
+  stop_xgate
+
   start_xgate ", mssrl = 65535, mcl = 4294967295, msrc = 255"
   "$work/xcopy_client" params "$url_x" | tee "$log_dir/$fs-params-big.txt" | sed 's/^/  large limits:   /'
   perf_start a-big
@@ -277,8 +287,9 @@ print("\nevery run, wall/core seconds:")
 for fs, labels in runs.items():
     for label, vs in labels.items():
         print("  %-5s %-11s %s" % (fs, label, "  ".join("/".join(v) for v in vs)))
-names = [("a-def", "(a) XCOPY via xgate, default limits (512 KiB/Copy)"),
+names = [("a-def", "(a) XCOPY via xgate, default limits (65535/8388480/127)"),
          ("a-def-al", "(a) same, segments 65528 blocks (4 KiB aligned)"),
+         ("a-qemu", "(a) XCOPY via xgate, QEMU limits (128/1024/15)"),
          ("a-big", "(a) XCOPY via xgate, mssrl 65535/mcl max/msrc 255"),
          ("a-big-al", "(a) same, segments 65528 blocks (4 KiB aligned)"),
          ("b-xgate-rw", "(b) host read/write via xgate (1 MiB, QD)"),
@@ -296,7 +307,7 @@ def ratio(t, f, num, den):
     except (KeyError, ValueError, ZeroDivisionError):
         return "-"
 print("\n%-52s" % "ratios of the medians" + hdr)
-for a in ("a-def", "a-def-al", "a-big", "a-big-al"):
+for a in ("a-def", "a-def-al", "a-qemu", "a-big", "a-big-al"):
     for other, what in (("b-xgate-rw", "(b)/(a)  host-via-xgate / xcopy"),
                         ("c-tgt-rw", "(c)/(a)  host-via-tgtd / xcopy"),
                         ("e-dd", "(e)/(a)  dd / xcopy")):
