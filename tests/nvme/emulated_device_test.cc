@@ -214,33 +214,14 @@ TEST_CASE("Emulated: destroying the device waits for every queued command and ru
   CHECK(NamespaceIo{*reopened, 1, 512}.read(199, 1) == buffers[199]);
 }
 
-TEST_CASE("Emulated: overlapping Copy larger than the 1 MiB bounce buffer behaves like memmove, "
-          "both directions", "[nvme][emulated][copy]") {
-  TempDir dir;
-  auto config = one_namespace(dir, 16384);
-  config.namespaces[0].mssrl = 8192;
-  config.namespaces[0].mcl = 8192;
-  auto device = make(config);
-  NamespaceIo io{*device, 1, 512};
-  const std::int64_t shift = GENERATE(1, -1, 4000, -4000);
-  constexpr std::uint64_t kBase = 5000;
-  constexpr std::uint32_t kBlocks = 6000;  // 3,072,000 bytes: three bounce chunks
-  Bytes before = pattern(7, 16384, 512);
-  for (std::uint64_t lba = 0; lba < 16384; lba += 16) {
-    Bytes part = Bytes(before.begin() + static_cast<std::ptrdiff_t>(lba * 512),
-                       before.begin() + static_cast<std::ptrdiff_t>((lba + 16) * 512));
-    REQUIRE(io.write(lba, part).status == Status::success());
+// Writes `bytes` from LBA 0, 16 blocks per write (MDTS-sized requests).
+void write_all(const NamespaceIo& io, const Bytes& bytes) {
+  for (std::size_t offset = 0; offset < bytes.size(); offset += 16 * 512) {
+    const std::size_t n = std::min<std::size_t>(16 * 512, bytes.size() - offset);
+    Bytes part(bytes.begin() + static_cast<std::ptrdiff_t>(offset),
+               bytes.begin() + static_cast<std::ptrdiff_t>(offset + n));
+    REQUIRE(io.write(offset / 512, part).status == Status::success());
   }
-  const auto sdlba = static_cast<std::uint64_t>(static_cast<std::int64_t>(kBase) + shift);
-  REQUIRE(io.copy(sdlba, {range(kBase, kBlocks)}).status == Status::success());
-  Bytes expected = before;
-  std::memmove(expected.data() + sdlba * 512, before.data() + kBase * 512, kBlocks * 512);
-  Bytes after;
-  for (std::uint64_t lba = 0; lba < 16384; lba += 16) {
-    const Bytes part = io.read(lba, 16);
-    after.insert(after.end(), part.begin(), part.end());
-  }
-  CHECK(first_difference(after, expected) == -1);
 }
 
 // The destination's bytes as a flat vector, 16 blocks per read (MDTS-sized requests).
@@ -253,17 +234,33 @@ Bytes read_all(const NamespaceIo& io, std::uint64_t blocks) {
   return out;
 }
 
+TEST_CASE("Emulated: overlapping Copy larger than the 1 MiB bounce buffer behaves like memmove, "
+          "both directions", "[nvme][emulated][copy]") {
+  TempDir dir;
+  auto config = one_namespace(dir, 16384);
+  config.namespaces[0].mssrl = 8192;
+  config.namespaces[0].mcl = 8192;
+  auto device = make(config);
+  NamespaceIo io{*device, 1, 512};
+  const std::int64_t shift = GENERATE(1, -1, 4000, -4000);
+  constexpr std::uint64_t kBase = 5000;
+  constexpr std::uint32_t kBlocks = 6000;  // 3,072,000 bytes: three bounce chunks
+  Bytes before = pattern(7, 16384, 512);
+  write_all(io, before);
+  const auto sdlba = static_cast<std::uint64_t>(static_cast<std::int64_t>(kBase) + shift);
+  REQUIRE(io.copy(sdlba, {range(kBase, kBlocks)}).status == Status::success());
+  Bytes expected = before;
+  std::memmove(expected.data() + sdlba * 512, before.data() + kBase * 512, kBlocks * 512);
+  CHECK(first_difference(read_all(io, 16384), expected) == -1);
+}
+
 TEST_CASE("Emulated: Copy ranges contiguous in the source, broken by a gap, give the same bytes "
           "as range-by-range copies", "[nvme][emulated][copy]") {
   TempDir dir;
   auto device = make(one_namespace(dir));
   NamespaceIo io{*device, 1, 512};
   Bytes before = pattern(11, 256, 512);
-  for (std::uint64_t lba = 0; lba < 256; lba += 16) {
-    Bytes part(before.begin() + static_cast<std::ptrdiff_t>(lba * 512),
-               before.begin() + static_cast<std::ptrdiff_t>((lba + 16) * 512));
-    REQUIRE(io.write(lba, part).status == Status::success());
-  }
+  write_all(io, before);
   // Runs [0,24) and [100,116) then [30,31): three copy_file_range calls.
   const auto c = io.copy(
       1000, {range(0, 8), range(8, 8), range(16, 8), range(100, 8), range(108, 8), range(30, 1)});
@@ -289,11 +286,7 @@ TEST_CASE("Emulated: contiguous source ranges whose run overlaps the destination
   auto device = make(one_namespace(dir));
   NamespaceIo io{*device, 1, 512};
   Bytes before = pattern(12, 64, 512);
-  for (std::uint64_t lba = 0; lba < 64; lba += 16) {
-    Bytes part(before.begin() + static_cast<std::ptrdiff_t>(lba * 512),
-               before.begin() + static_cast<std::ptrdiff_t>((lba + 16) * 512));
-    REQUIRE(io.write(lba, part).status == Status::success());
-  }
+  write_all(io, before);
   // Range 0 ([0,8) -> [8,16)) overwrites range 1's source before range 1 ([8,16) ->
   // [16,24)) reads it, so blocks 16..23 receive what was at 0..7, not at 8..15.
   REQUIRE(io.copy(8, {range(0, 8), range(8, 8)}).status == Status::success());
@@ -310,11 +303,7 @@ TEST_CASE("Emulated: a write failure inside a merged run of contiguous ranges ->
   auto device = make(one_namespace(dir));
   NamespaceIo io{*device, 1, 512};
   Bytes source = pattern(13, 64, 512);
-  for (std::uint64_t lba = 0; lba < 64; lba += 16) {
-    Bytes part(source.begin() + static_cast<std::ptrdiff_t>(lba * 512),
-               source.begin() + static_cast<std::ptrdiff_t>((lba + 16) * 512));
-    REQUIRE(io.write(lba, part).status == Status::success());
-  }
+  write_all(io, source);
   // RLIMIT_FSIZE at destination block 1024 + 20: the kernel shortens copy_file_range there
   // and then refuses with EFBIG (so does pwrite), inside range 2 of 8-block ranges.
   const std::uint32_t failing = GENERATE(2U, 0U, 7U);
