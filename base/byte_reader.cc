@@ -14,18 +14,10 @@ std::span<const std::uint8_t> ByteReader::bytes(std::size_t n) {
   return out;
 }
 
-void ByteReader::skip(std::size_t n) {
-  if (claim(n)) pos_ += n;
-}
-
 bool ByteReader::zeros(std::size_t n) {
   bool all_zero = true;
   for (std::uint8_t b : bytes(n)) all_zero = all_zero && b == 0;
   return all_zero && ok();
-}
-
-std::uint8_t ByteReader::peek_u8(std::size_t relative) const {
-  return relative < bytes_.size() ? bytes_[relative] : 0;
 }
 
 ByteReader ByteReader::rest() {

@@ -11,8 +11,10 @@
 // sense-key-specific field pointers need (SPC-4 4.5.2.4.2).
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -34,23 +36,28 @@ class ByteReader {
 
   // Defined inline below: these run per field on every parameter list.
   std::uint8_t u8() { return static_cast<std::uint8_t>(read_uint(1, true)); }
-  std::uint16_t be16() { return static_cast<std::uint16_t>(read_uint(2, true)); }
+  std::uint16_t be16() { return read_word<std::uint16_t>(true); }
   std::uint32_t be24() { return static_cast<std::uint32_t>(read_uint(3, true)); }
-  std::uint32_t be32() { return static_cast<std::uint32_t>(read_uint(4, true)); }
+  std::uint32_t be32() { return read_word<std::uint32_t>(true); }
   std::uint64_t be48() { return read_uint(6, true); }
-  std::uint64_t be64() { return read_uint(8, true); }
-  std::uint16_t le16() { return static_cast<std::uint16_t>(read_uint(2, false)); }
-  std::uint32_t le32() { return static_cast<std::uint32_t>(read_uint(4, false)); }
-  std::uint64_t le64() { return read_uint(8, false); }
+  std::uint64_t be64() { return read_word<std::uint64_t>(true); }
+  std::uint16_t le16() { return read_word<std::uint16_t>(false); }
+  std::uint32_t le32() { return read_word<std::uint32_t>(false); }
+  std::uint64_t le64() { return read_word<std::uint64_t>(false); }
 
   // The next n bytes (empty span on underflow).
   std::span<const std::uint8_t> bytes(std::size_t n);
-  void skip(std::size_t n);
+  void skip(std::size_t n) {  // inline with the reads: every reserved field is a skip
+    if (claim(n)) pos_ += n;
+  }
   // True if the next n bytes are all zero; consumes them either way.
   bool zeros(std::size_t n);
 
   // Reads that do not move: the byte at `relative` from this reader's start (0 if outside).
-  std::uint8_t peek_u8(std::size_t relative) const;
+  // Inline: list walks peek at every descriptor's type and length.
+  std::uint8_t peek_u8(std::size_t relative) const {
+    return relative < bytes_.size() ? bytes_[relative] : 0;
+  }
 
   // Child reader over the next n bytes that keeps absolute offsets. nullopt (and nothing
   // consumed) when fewer than n bytes remain.
@@ -78,6 +85,20 @@ class ByteReader {
     pos_ += width;
     return value;
   }
+  // The 2-, 4- and 8-byte fields as one load and at most a byte swap: compilers do not
+  // turn read_uint's byte loop into that, and these run several times per descriptor.
+  template <class Word>
+  Word read_word(bool big_endian) {
+    if (!claim(sizeof(Word))) return 0;
+    Word value;
+    std::memcpy(&value, bytes_.data() + pos_, sizeof(Word));
+    pos_ += sizeof(Word);
+    if (big_endian != (std::endian::native == std::endian::big)) value = byte_swap(value);
+    return value;
+  }
+  static std::uint16_t byte_swap(std::uint16_t v) { return __builtin_bswap16(v); }
+  static std::uint32_t byte_swap(std::uint32_t v) { return __builtin_bswap32(v); }
+  static std::uint64_t byte_swap(std::uint64_t v) { return __builtin_bswap64(v); }
   bool claim(std::size_t n) {
     if (has(n)) return true;
     latch_underflow();

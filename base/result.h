@@ -12,6 +12,57 @@
 
 namespace xg::base {
 
+namespace detail {
+
+// An error kept on the heap. Parsers return a Result from every field check, and a large
+// error type (scsi::Sense is over 100 bytes with a string and vectors) stored inline would
+// make every one of those returns, moves and destructions pay for it on the success path.
+// Boxed, success costs a null pointer; only a failure allocates. Copies are deep.
+template <class E>
+class ErrorBox {
+ public:
+  explicit ErrorBox(E&& error) : p_(new E(std::move(error))) {}
+  ErrorBox(const ErrorBox& other) : p_(other.p_ ? new E(*other.p_) : nullptr) {}
+  ErrorBox(ErrorBox&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  ErrorBox& operator=(ErrorBox other) noexcept {
+    std::swap(p_, other.p_);
+    return *this;
+  }
+  ~ErrorBox() { delete p_; }
+
+  E& get() { return *p_; }
+  const E& get() const { return *p_; }
+
+ private:
+  E* p_;
+};
+
+// Small errors (enums, codes) stay inline: boxing them would only add an allocation.
+template <class E>
+inline constexpr bool kBoxError = sizeof(E) > 2 * sizeof(void*);
+
+template <class E>
+using ErrorSlot = std::conditional_t<kBoxError<E>, ErrorBox<E>, E>;
+
+template <class E>
+E& unslot(ErrorSlot<E>& slot) {
+  if constexpr (kBoxError<E>) {
+    return slot.get();
+  } else {
+    return slot;
+  }
+}
+template <class E>
+const E& unslot(const ErrorSlot<E>& slot) {
+  if constexpr (kBoxError<E>) {
+    return slot.get();
+  } else {
+    return slot;
+  }
+}
+
+}  // namespace detail
+
 template <class T, class E>
 class [[nodiscard]] Result {
  public:
@@ -29,12 +80,18 @@ class [[nodiscard]] Result {
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const E& error() const& { assert(!has_value()); return std::get<1>(v_); }
-  E&& error() && { assert(!has_value()); return std::get<1>(std::move(v_)); }
+  const E& error() const& {
+    assert(!has_value());
+    return detail::unslot<E>(std::get<1>(v_));
+  }
+  E&& error() && {
+    assert(!has_value());
+    return std::move(detail::unslot<E>(std::get<1>(v_)));
+  }
 
  private:
   static_assert(!std::is_same_v<T, E>, "value and error types must differ");
-  std::variant<T, E> v_;
+  std::variant<T, detail::ErrorSlot<E>> v_;
 };
 
 // Result<void, E>: success carries nothing.
@@ -49,11 +106,17 @@ class [[nodiscard]] Result<void, E> {
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
-  const E& error() const& { assert(!has_value()); return std::get<1>(v_); }
-  E&& error() && { assert(!has_value()); return std::get<1>(std::move(v_)); }
+  const E& error() const& {
+    assert(!has_value());
+    return detail::unslot<E>(std::get<1>(v_));
+  }
+  E&& error() && {
+    assert(!has_value());
+    return std::move(detail::unslot<E>(std::get<1>(v_)));
+  }
 
  private:
-  std::variant<std::monostate, E> v_;
+  std::variant<std::monostate, detail::ErrorSlot<E>> v_;
 };
 
 }  // namespace xg::base

@@ -34,13 +34,21 @@ constexpr std::array<CscdTypeRow, 14> kCscdTypes{{
 
 constexpr std::size_t kDesignatorAreaLength = 24;  // bytes 4-27 of an E4h descriptor
 
+// The alternative `Alt` of `body`, constructed only if another one is held (a default
+// CscdDescriptor already holds an IdentificationCscd; re-emplacing it would rebuild it).
+template <class Alt, class Variant>
+Alt& hold(Variant& body) {
+  if (auto* alt = std::get_if<Alt>(&body)) return *alt;
+  return body.template emplace<Alt>();
+}
+
 bool implemented(const CopyManagerLimits& limits, std::uint8_t type_code) {
   const auto& types = limits.implemented_descriptor_types;
   return std::find(types.begin(), types.end(), type_code) != types.end();
 }
 
-// E4h bytes 4-27 (SPC-4 6.4.5.6, table 138).
-Result<IdentificationCscd> decode_identification(base::ByteReader& r) {
+// E4h bytes 4-27 (SPC-4 6.4.5.6, table 138), into the descriptor's own IdentificationCscd.
+Result<void> decode_identification(base::ByteReader& r, IdentificationCscd& id) {
   auto area = r.take(kDesignatorAreaLength);
   if (!area) return Sense::param_list_length_error(FieldRef::param(r.offset()));
   const std::size_t at = area->offset();
@@ -51,21 +59,19 @@ Result<IdentificationCscd> decode_identification(base::ByteReader& r) {
     return Sense::invalid_field_in_param_list(FieldRef::param(at + 3))
         .because("E4h DESIGNATOR LENGTH above 20");
   }
-  auto designator = decode_designator(*area);
-  if (!designator) return std::move(designator).error();
-  if (designator->association != Association::kLogicalUnit) {
+  XG_TRY(decode_designator_into(*area, id.designator));
+  if (id.designator.association != Association::kLogicalUnit) {
     return Sense::invalid_field_in_param_list(FieldRef::param(at + 1, 5))
         .because("E4h ASSOCIATION is not 00b (logical unit)");
   }
   // The zero padding after the designator (up to byte 27) is not checked: clients leave
   // whatever their buffer held there (SPC-4 does not require the copy manager to check).
-  return IdentificationCscd{std::move(designator).value()};
+  return {};
 }
 
 // FEh bytes 4-27 (SPC-4 6.4.5.9, table 150). Consistency with segments and inline data
 // (SPC-4 tables 144/145) is checked when the ROD is produced, not here.
-RodCscd decode_rod(base::ByteReader& r) {
-  RodCscd rod;
+void decode_rod(base::ByteReader& r, RodCscd& rod) {
   rod.rod_producer_cscd_descriptor_id = r.be16();
   r.skip(2);
   rod.rod_type = r.be32();
@@ -75,7 +81,6 @@ RodCscd decode_rod(base::ByteReader& r) {
   rod.r_token = base::bit(r.u8(), 0);
   rod.del_tkn = base::bit(r.u8(), 0);
   rod.rod_token_offset = r.be32();
-  return rod;
 }
 
 void encode_identification(const IdentificationCscd& id, base::ByteWriter& w) {
@@ -119,6 +124,12 @@ std::uint8_t CscdDescriptor::descriptor_type_code() const {
 
 Result<CscdDescriptor> decode_cscd(base::ByteReader& r, const CopyManagerLimits& limits) {
   CscdDescriptor cscd;
+  XG_TRY(decode_cscd_into(r, limits, cscd));
+  return cscd;
+}
+
+Result<void> decode_cscd_into(base::ByteReader& r, const CopyManagerLimits& limits,
+                              CscdDescriptor& cscd) {
   cscd.offset = r.offset();
   const std::uint8_t type_code = r.u8();
   const bool decodable = type_code == kCscdTypeIdentification || type_code == kCscdTypeRod;
@@ -138,17 +149,16 @@ Result<CscdDescriptor> decode_cscd(base::ByteReader& r, const CopyManagerLimits&
         .because("CSCD PERIPHERAL DEVICE TYPE is not 00h (block)");
   }
   cscd.relative_initiator_port_identifier = r.be16();
+  // Filled in place: the body is the descriptor's largest member, not worth a copy.
   if (type_code == kCscdTypeIdentification) {
-    auto id = decode_identification(r);
-    if (!id) return std::move(id).error();
-    cscd.body = std::move(id).value();
+    XG_TRY(decode_identification(r, hold<IdentificationCscd>(cscd.body)));
   } else {
-    cscd.body = decode_rod(r);
+    decode_rod(r, hold<RodCscd>(cscd.body));
   }
   const std::uint8_t byte28 = r.u8();
   cscd.device_parameters.pad = base::bit(byte28, 2);
   cscd.device_parameters.disk_block_length = r.be24();
-  return cscd;
+  return {};
 }
 
 void encode_cscd(const CscdDescriptor& cscd, base::ByteWriter& w) {

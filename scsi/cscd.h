@@ -100,6 +100,13 @@ struct CscdDescriptor {
 //         ASSOCIATION != 00b -> byte 5 bit 5
 Result<CscdDescriptor> decode_cscd(base::ByteReader& r, const CopyManagerLimits& limits);
 
+// decode_cscd into `out`, a default-constructed descriptor (for example the one just
+// emplaced at the back of ExtendedCopyList::cscds). Same checks and errors; on an error
+// `out` is partly filled and meant to be thrown away. The list decoder uses this so the
+// descriptor is built where it is kept instead of being moved through a Result.
+Result<void> decode_cscd_into(base::ByteReader& r, const CopyManagerLimits& limits,
+                              CscdDescriptor& out);
+
 // Appends exactly kCscdDescriptorLength bytes. Reserved bytes and the designator padding
 // are written as zero; a designator longer than 20 bytes is an internal error (asserted).
 void encode_cscd(const CscdDescriptor& cscd, base::ByteWriter& w);

@@ -66,12 +66,17 @@ void encode_designator(const Designator& d, base::ByteWriter& w) {
 }
 
 Result<Designator> decode_designator(base::ByteReader& r) {
+  Designator d;
+  XG_TRY(decode_designator_into(r, d));
+  return d;
+}
+
+Result<void> decode_designator_into(base::ByteReader& r, Designator& d) {
   const std::size_t at = r.offset();
   if (!r.has(4)) {
     return Sense::param_list_length_error(FieldRef::param(at))
         .because("designation descriptor header truncated");
   }
-  Designator d;
   const std::uint8_t b0 = r.u8();
   const std::uint8_t b1 = r.u8();
   r.skip(1);
@@ -98,7 +103,7 @@ Result<Designator> decode_designator(base::ByteReader& r) {
   }
   auto value = r.bytes(length);
   d.value.assign(value.begin(), value.end());
-  return d;
+  return {};
 }
 
 bool cscd_names(const Designator& cscd_designator, const Designator& published) {

@@ -69,42 +69,35 @@ bool implemented(const CopyManagerLimits& limits, std::uint8_t type_code) {
   return std::find(types.begin(), types.end(), type_code) != types.end();
 }
 
-BlockToBlock decode_b2b(base::ByteReader& r) {
-  BlockToBlock b;
+// The bodies are decoded into the alternative the caller emplaced, not returned by value.
+void decode_b2b(base::ByteReader& r, BlockToBlock& b) {
   r.skip(2);
   b.block_device_number_of_blocks = r.be16();
   b.source_block_device_logical_block_address = r.be64();
   b.destination_block_device_logical_block_address = r.be64();
-  return b;
 }
 
-BlockToBlockWithOffset decode_b2b_offset(base::ByteReader& r) {
-  BlockToBlockWithOffset b;
+void decode_b2b_offset(base::ByteReader& r, BlockToBlockWithOffset& b) {
   b.number_of_bytes = r.be32();
   b.source_block_device_logical_block_address = r.be64();
   b.destination_block_device_logical_block_address = r.be64();
   b.source_byte_offset = r.be16();
   b.destination_byte_offset = r.be16();
-  return b;
 }
 
-BlockImageCopy decode_image(base::ByteReader& r) {
-  BlockImageCopy b;
+void decode_image(base::ByteReader& r, BlockImageCopy& b) {
   b.source_logical_block_address = r.be64();
   b.destination_logical_block_address = r.be64();
   b.number_of_logical_blocks = r.be32();
-  return b;
 }
 
-PopulateRodFromOneRange decode_one_range(base::ByteReader& r) {
-  PopulateRodFromOneRange b;
+void decode_one_range(base::ByteReader& r, PopulateRodFromOneRange& b) {
   b.logical_block_address = r.be64();
   b.number_of_logical_blocks = r.be32();
-  return b;
 }
 
 // BEh from byte 8 on; the caller checked DESCRIPTOR LENGTH >= 12, so bytes 8-15 exist.
-Result<PopulateRodFromRanges> decode_ranges(base::ByteReader& r) {
+Result<void> decode_ranges(base::ByteReader& r, PopulateRodFromRanges& b) {
   r.skip(5);
   const std::size_t at_type = r.offset();
   if (r.u8() != kRangeDescriptorTypeBlockDevice) {
@@ -117,7 +110,7 @@ Result<PopulateRodFromRanges> decode_ranges(base::ByteReader& r) {
     return Sense::invalid_field_in_param_list(FieldRef::param(at_length))
         .because("BEh RANGE DESCRIPTORS LENGTH disagrees with DESCRIPTOR LENGTH");
   }
-  PopulateRodFromRanges b;
+  b.ranges.reserve(ranges_length / kBlockRangeDescriptorLength);
   while (!r.empty()) {
     BlockRange range;
     range.logical_block_address = r.be64();
@@ -125,7 +118,7 @@ Result<PopulateRodFromRanges> decode_ranges(base::ByteReader& r) {
     r.skip(4);
     b.ranges.push_back(range);
   }
-  return b;
+  return {};
 }
 
 // Checks DESCRIPTOR LENGTH against the type (pointer at byte 2 of the descriptor).
@@ -141,15 +134,20 @@ Result<void> check_descriptor_length(std::uint8_t type_code, std::uint16_t lengt
 
 Result<void> decode_body(std::uint8_t type_code, base::ByteReader& r, SegmentDescriptor& s) {
   switch (type_code) {
-    case kSegmentBlockToBlock: s.body = decode_b2b(r); break;
-    case kSegmentBlockToBlockWithOffset: s.body = decode_b2b_offset(r); break;
-    case kSegmentBlockImageCopy: s.body = decode_image(r); break;
-    case kSegmentPopulateRodFromOneRange: s.body = decode_one_range(r); break;
-    default: {
-      auto ranges = decode_ranges(r);
-      if (!ranges) return std::move(ranges).error();
-      s.body = std::move(ranges).value();
-    }
+    case kSegmentBlockToBlock:
+      decode_b2b(r, s.body.emplace<BlockToBlock>());
+      break;
+    case kSegmentBlockToBlockWithOffset:
+      decode_b2b_offset(r, s.body.emplace<BlockToBlockWithOffset>());
+      break;
+    case kSegmentBlockImageCopy:
+      decode_image(r, s.body.emplace<BlockImageCopy>());
+      break;
+    case kSegmentPopulateRodFromOneRange:
+      decode_one_range(r, s.body.emplace<PopulateRodFromOneRange>());
+      break;
+    default:
+      return decode_ranges(r, s.body.emplace<PopulateRodFromRanges>());
   }
   return {};
 }
@@ -215,6 +213,12 @@ std::uint8_t SegmentDescriptor::descriptor_type_code() const {
 Result<SegmentDescriptor> decode_segment(base::ByteReader& r, std::uint16_t index,
                                          const CopyManagerLimits& limits) {
   SegmentDescriptor s;
+  XG_TRY(decode_segment_into(r, index, limits, s));
+  return s;
+}
+
+Result<void> decode_segment_into(base::ByteReader& r, std::uint16_t index,
+                                 const CopyManagerLimits& limits, SegmentDescriptor& s) {
   s.offset = r.offset();
   s.index = index;
   const std::uint8_t type_code = r.u8();
@@ -231,8 +235,7 @@ Result<SegmentDescriptor> decode_segment(base::ByteReader& r, std::uint16_t inde
   XG_TRY(check_descriptor_length(type_code, r.be16(), at_length));
   s.source_cscd_descriptor_id = r.be16();
   s.destination_cscd_descriptor_id = r.be16();
-  XG_TRY(decode_body(type_code, r, s));
-  return s;
+  return decode_body(type_code, r, s);
 }
 
 void encode_segment(const SegmentDescriptor& segment, base::ByteWriter& w) {

@@ -131,6 +131,12 @@ struct SegmentDescriptor {
 Result<SegmentDescriptor> decode_segment(base::ByteReader& r, std::uint16_t index,
                                          const CopyManagerLimits& limits);
 
+// decode_segment into `out`, a default-constructed descriptor (for example the one just
+// emplaced at the back of ExtendedCopyList::segments). Same checks and errors; on an error
+// `out` is partly filled and meant to be thrown away.
+Result<void> decode_segment_into(base::ByteReader& r, std::uint16_t index,
+                                 const CopyManagerLimits& limits, SegmentDescriptor& out);
+
 // Appends the descriptor (DESCRIPTOR LENGTH computed from the body).
 void encode_segment(const SegmentDescriptor& segment, base::ByteWriter& w);
 

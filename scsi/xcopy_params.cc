@@ -13,10 +13,9 @@ namespace {
 
 using base::ByteReader;
 
-// The header fields both formats share, plus where each length field sits so errors can
-// point at it.
+// Where each header field sits so errors can point at it, and the declared lengths. The
+// identification fields go straight into the ExtendedCopyList being returned.
 struct Header {
-  ExtendedCopyList list;  // identification fields only; descriptors come later
   std::size_t at_flags = 1;           // byte 1 (STR, LIST ID USAGE, PRIORITY)
   std::size_t at_list_identifier = 0;
   std::size_t at_immed = 0;           // LID4 byte 15
@@ -41,13 +40,13 @@ std::uint8_t encode_flags(const ExtendedCopyList& list) {
 }
 
 // SPC-4 6.5, table 169. `r` holds at least kLid1HeaderLength bytes.
-Header decode_lid1_header(ByteReader& r) {
+Header decode_lid1_header(ByteReader& r, ExtendedCopyList& list) {
   Header h;
-  h.list.format = ListIdFormat::kLid1;
+  list.format = ListIdFormat::kLid1;
   h.at_list_identifier = r.offset();
-  h.list.list_identifier = r.u8();
+  list.list_identifier = r.u8();
   h.at_flags = r.offset();
-  decode_flags(r.u8(), h.list);
+  decode_flags(r.u8(), list);
   h.at_cscd_length = r.offset();
   h.cscd_descriptor_list_length = r.be16();
   r.skip(4);
@@ -60,16 +59,16 @@ Header decode_lid1_header(ByteReader& r) {
 
 // SPC-4 6.4.2, table 119. `r` holds at least kLid4HeaderLength bytes. The three fixed
 // values are what make this a LID4 header at all, so they are checked first.
-Result<Header> decode_lid4_header(ByteReader& r) {
+Result<Header> decode_lid4_header(ByteReader& r, ExtendedCopyList& list) {
   Header h;
-  h.list.format = ListIdFormat::kLid4;
+  list.format = ListIdFormat::kLid4;
   const std::size_t at_format = r.offset();
   if (r.u8() != kLid4ListFormat) {
     return Sense::invalid_field_in_param_list(FieldRef::param(at_format))
         .because("LID4 LIST FORMAT is not 01h");
   }
   h.at_flags = r.offset();
-  decode_flags(r.u8(), h.list);
+  decode_flags(r.u8(), list);
   const std::size_t at_header_length = r.offset();
   if (r.be16() != kLid4HeaderCscdDescriptorListLength) {
     return Sense::invalid_field_in_param_list(FieldRef::param(at_header_length))
@@ -78,8 +77,8 @@ Result<Header> decode_lid4_header(ByteReader& r) {
   r.skip(11);
   h.at_immed = r.offset();
   const std::uint8_t byte15 = r.u8();
-  h.list.g_sense = base::bit(byte15, 1);
-  h.list.immed = base::bit(byte15, 0);
+  list.g_sense = base::bit(byte15, 1);
+  list.immed = base::bit(byte15, 0);
   const std::size_t at_header_type = r.offset();
   if (r.u8() != kLid4HeaderCscdTypeCode) {
     return Sense::invalid_field_in_param_list(FieldRef::param(at_header_type))
@@ -87,7 +86,7 @@ Result<Header> decode_lid4_header(ByteReader& r) {
   }
   r.skip(3);
   h.at_list_identifier = r.offset();
-  h.list.list_identifier = r.be32();
+  list.list_identifier = r.be32();
   r.skip(18);
   h.at_cscd_length = r.offset();
   h.cscd_descriptor_list_length = r.be16();
@@ -215,8 +214,8 @@ Result<void> check_counts(const Header& h, const Counted& cscds, const Counted& 
 }
 
 // Steps 7 and 8 (SPC-4 6.4.3.2 LIST ID USAGE; 6.4.3.3 IMMED and G_SENSE).
-Result<void> check_list_id(const Header& h, const CopyManagerLimits& limits) {
-  const ExtendedCopyList& list = h.list;
+Result<void> check_list_id(const Header& h, const ExtendedCopyList& list,
+                           const CopyManagerLimits& limits) {
   const FieldRef usage_field = FieldRef::param(h.at_flags, 4);
   if (list.list_id_usage == ListIdUsage::kReserved) {
     return Sense::invalid_field_in_param_list(usage_field).because("LIST ID USAGE 01b reserved");
@@ -250,20 +249,16 @@ Result<void> decode_descriptors(ByteReader cscd_list, ByteReader segment_list,
                                 const CopyManagerLimits& limits, ExtendedCopyList& list) {
   list.cscds.reserve(cscds.count);
   list.segments.reserve(segments.count);
+  // Each descriptor is decoded where the list keeps it (an error discards the whole list).
   auto cscd_walk = walk_cscds(cscd_list, [&](ByteReader d, std::size_t) -> Result<void> {
-    auto cscd = decode_cscd(d, limits);
-    if (!cscd) return std::move(cscd).error();
-    list.cscds.push_back(std::move(cscd).value());
-    return {};
+    return decode_cscd_into(d, limits, list.cscds.emplace_back());
   });
   if (!cscd_walk) return std::move(cscd_walk).error();
   auto segment_walk =
       walk_segments(segment_list, [&](ByteReader d, std::size_t index) -> Result<void> {
         // index < max_segment_descriptors (a uint16_t), checked in step 5.
-        auto segment = decode_segment(d, static_cast<std::uint16_t>(index), limits);
-        if (!segment) return std::move(segment).error();
-        list.segments.push_back(std::move(segment).value());
-        return {};
+        return decode_segment_into(d, static_cast<std::uint16_t>(index), limits,
+                                   list.segments.emplace_back());
       });
   if (!segment_walk) return std::move(segment_walk).error();
   return {};
@@ -280,15 +275,15 @@ Result<ExtendedCopyList> decode_extended_copy(std::span<const std::uint8_t> para
     return Sense::param_list_length_error().because("parameter list shorter than its header");
   }
   ByteReader r(parameter_list);
-  std::optional<Header> header;
+  ExtendedCopyList list;
+  Header h;
   if (format == ListIdFormat::kLid1) {
-    header = decode_lid1_header(r);
+    h = decode_lid1_header(r, list);
   } else {
-    auto lid4 = decode_lid4_header(r);
+    auto lid4 = decode_lid4_header(r, list);
     if (!lid4) return std::move(lid4).error();
-    header = std::move(lid4).value();
+    h = *lid4;
   }
-  const Header& h = *header;
   XG_TRY(check_lengths(h, header_length, parameter_list.size(), limits));
 
   // check_lengths proved each take() below fits.
@@ -303,9 +298,8 @@ Result<ExtendedCopyList> decode_extended_copy(std::span<const std::uint8_t> para
                                     [](ByteReader l, auto&& v) { return walk_segments(l, v); });
   if (!segments) return std::move(segments).error();
   XG_TRY(check_counts(h, *cscds, *segments, limits));
-  XG_TRY(check_list_id(h, limits));
+  XG_TRY(check_list_id(h, list, limits));
 
-  ExtendedCopyList list = std::move(header->list);
   XG_TRY(decode_descriptors(cscd_list, segment_list, *cscds, *segments, limits, list));
   list.inline_data.assign(inline_data.begin(), inline_data.end());
   return list;
