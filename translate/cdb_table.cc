@@ -106,12 +106,19 @@ constexpr std::array kTable{
             U{0x91, 0x06, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
               0x1F, kControl},
             Requirement::kNone, "SYNCHRONIZE CACHE(16)"},
-    // Third-party copy (SPC-4 6.4, 6.5, 6.18-6.26), executed by the copy manager:
+    // Third-party copy (SPC-4 6.3-6.5, 6.18-6.26), executed by the copy manager:
     // bytes 10-13 PARAMETER LIST LENGTH / ALLOCATION LENGTH, byte 2 the LID1 LIST
     // IDENTIFIER of the retrieval service actions.
     CdbInfo{opcode::kThirdPartyCopyOut, std::uint8_t{0x00}, 16,
             U{0x83, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, kControl},
             Requirement::kCopyManager, "EXTENDED COPY(LID1)"},
+    CdbInfo{opcode::kThirdPartyCopyOut, std::uint8_t{0x01}, 16,
+            U{0x83, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, kControl},
+            Requirement::kCopyManager, "EXTENDED COPY(LID4)"},
+    // bytes 2-5 LIST IDENTIFIER (SPC-4 6.3)
+    CdbInfo{opcode::kThirdPartyCopyOut, std::uint8_t{0x1C}, 16,
+            U{0x83, 0x1C, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, kControl},
+            Requirement::kCopyManager, "COPY OPERATION ABORT"},
     CdbInfo{opcode::kThirdPartyCopyIn, std::uint8_t{0x00}, 16,
             U{0x84, 0x00, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, kControl},
             Requirement::kCopyManager, "RECEIVE COPY STATUS(LID1)"},
@@ -121,6 +128,10 @@ constexpr std::array kTable{
     CdbInfo{opcode::kThirdPartyCopyIn, std::uint8_t{0x04}, 16,
             U{0x84, 0x04, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, kControl},
             Requirement::kCopyManager, "RECEIVE COPY FAILURE DETAILS(LID1)"},
+    // bytes 2-5 LIST IDENTIFIER (SPC-4 6.23)
+    CdbInfo{opcode::kThirdPartyCopyIn, std::uint8_t{0x05}, 16,
+            U{0x84, 0x05, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, kControl},
+            Requirement::kCopyManager, "RECEIVE COPY STATUS(LID4)"},
     // byte 1 b3 UNMAP, b0 NDOB
     CdbInfo{opcode::kWriteSame16, {}, 16,
             U{0x93, 0x09, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,

@@ -8,6 +8,7 @@
 #include "nvme/copy_command.h"
 #include "nvme/device.h"
 #include "nvme/io_commands.h"
+#include "translate/copy_scheduler.h"
 #include "translate/status_map.h"
 
 namespace xg::translate {
@@ -40,30 +41,52 @@ scsi::ForwardedSense forwarded(const Sense& sense, bool source) {
   return f;
 }
 
-class CopyJob : public std::enable_shared_from_this<CopyJob> {
+class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<NvmeCopyJob> {
  public:
-  CopyJob(std::shared_ptr<CopyManager> manager, std::optional<CopyManager::RecordKey> key,
-          scsi::ExtendedCopyList list, std::uint64_t lun, bool descriptor_sense,
-          ScsiCompletion done)
-      : manager_(std::move(manager)),
-        key_(std::move(key)),
-        list_(std::move(list)),
-        lun_(lun),
-        descriptor_sense_(descriptor_sense),
-        done_(std::move(done)) {}
-
-  void start() {
+  explicit NvmeCopyJob(CopyJobRequest request) : request_(std::move(request)) {
     resolve();
     plan_ = plan_copy(extents_, namespaces_);
     step_done_ranges_.assign(plan_.steps.size(), 0);
-    launch();
+    logical_units_.insert(request_.lun);
+    for (const auto& [id, e] : by_id_) logical_units_.insert(id);
   }
+
+  void start() override { launch(); }
+
+  void stop() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;
+    }
+    // Steps still waiting for a device slot will never be sent. A grant that raced with
+    // this sees stopped_ and completes unsent, so every step is counted exactly once.
+    const std::size_t dropped = request_.manager->scheduler().cancel(request_.job_id);
+    {
+      std::lock_guard lock(mutex_);
+      in_flight_ -= dropped;
+    }
+    launch();  // finishes now when nothing is in flight
+  }
+
+  CopyProgress progress() const override {
+    std::lock_guard lock(mutex_);
+    return measure().progress;
+  }
+
+  const std::set<std::uint64_t>& logical_units() const override { return logical_units_; }
 
  private:
   struct Failure {
     std::size_t step = 0;
     nvme::Status status;
     bool read_side = false;
+  };
+  // Progress, and where it ends: extents_[first_incomplete] has `partial` blocks done
+  // (first_incomplete == extents_.size() when every resolved segment is done).
+  struct Measured {
+    CopyProgress progress;
+    std::size_t first_incomplete = 0;
+    std::uint64_t partial = 0;
   };
 
   // ---- Resolution (SPC-4 5.17.7.4: errors here abort at this segment) ----
@@ -75,15 +98,18 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
     const FieldRef id_field =
         FieldRef::param(segment.offset + (source ? kSourceIdOffset : kDestinationIdOffset));
     if (id == kThisLu) {
-      lun = lun_;
-      if (const CopyEndpoint* e = manager_->endpoint(lun_)) return e;
+      lun = request_.lun;
+      for (const auto& [candidate_lun, e] : request_.endpoints) {
+        if (candidate_lun == request_.lun) return e;
+      }
     }
-    if (id >= list_.cscds.size()) {
+    const scsi::ExtendedCopyList& list = request_.list;
+    if (id >= list.cscds.size()) {
       abort_ = Sense::copy_target_not_reachable(segment.index, id_field)
                    .because("CSCD descriptor ID beyond the CSCD list");
       return nullptr;
     }
-    const scsi::CscdDescriptor& cscd = list_.cscds[id];
+    const scsi::CscdDescriptor& cscd = list.cscds[id];
     const FieldRef cscd_field = FieldRef::param(cscd.offset);
     const auto* identification = std::get_if<scsi::IdentificationCscd>(&cscd.body);
     if (cscd.nul || identification == nullptr) {
@@ -91,7 +117,7 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
                    .because(cscd.nul ? "CSCD with the NUL bit" : "CSCD is not E4h");
       return nullptr;
     }
-    for (const auto& [candidate_lun, e] : manager_->endpoints()) {
+    for (const auto& [candidate_lun, e] : request_.endpoints) {
       for (const auto& published : e->designators) {
         if (!scsi::cscd_names(identification->designator, published)) continue;
         const std::uint32_t length = cscd.device_parameters.disk_block_length;
@@ -112,7 +138,7 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
 
   // Builds extents for the segments up to the first that cannot be processed.
   void resolve() {
-    for (const auto& segment : list_.segments) {
+    for (const auto& segment : request_.list.segments) {
       const auto* b2b = std::get_if<scsi::BlockToBlock>(&segment.body);
       if (b2b == nullptr) {  // the decoder refuses other types; kept as a guard
         abort_ = Sense::copy_aborted(segment.index, 0x26, 0x09);
@@ -156,24 +182,51 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
 
   // ---- Execution ----
 
+  // Asks the target's scheduler for a device slot for every step the window allows; a
+  // step is submitted when its slot is granted (granted()).
   void launch() {
-    std::vector<std::size_t> to_submit;
+    std::vector<std::size_t> to_request;
     bool finished = false;
     {
       std::lock_guard lock(mutex_);
-      while (!failure_ && next_ < plan_.steps.size() && in_flight_ < kMaxInFlight) {
+      while (!failure_ && !stopped_ && next_ < plan_.steps.size() && in_flight_ < kMaxInFlight) {
         if (plan_.steps[next_].barrier && in_flight_ > 0) break;
-        to_submit.push_back(next_++);
+        to_request.push_back(next_++);
         ++in_flight_;
       }
-      finished = in_flight_ == 0 && (failure_ || next_ == plan_.steps.size()) && !answered_;
+      finished =
+          in_flight_ == 0 && (failure_ || stopped_ || next_ == plan_.steps.size()) && !answered_;
       if (finished) answered_ = true;
     }
-    for (std::size_t step : to_submit) submit(step);
+    CopyScheduler& scheduler = request_.manager->scheduler();
+    for (std::size_t step : to_request) {
+      scheduler.acquire(slot_device(step), request_.job_id,
+                        [self = shared_from_this(), step] { self->granted(step); });
+    }
     if (finished) finish();
   }
 
-  void submit(std::size_t index) {
+  // The device a step's first command goes to: the one whose queue its slot stands for.
+  const nvme::Device* slot_device(std::size_t index) const {
+    const PlanStep& step = plan_.steps[index];
+    const std::uint32_t first =
+        step.kind == PlanStep::Kind::kCopy ? step.destination : step.ranges.front().source;
+    return by_id_.at(first)->device;
+  }
+
+  // The step has its slot. Submitting under mutex_ makes stop() a clean cut: once it has
+  // set stopped_, no command starts (Device::submit never runs the handler inline).
+  void granted(std::size_t index) {
+    std::optional<nvme::Status> not_sent;
+    {
+      std::lock_guard lock(mutex_);
+      not_sent = stopped_ ? std::optional(nvme::Status::internal_error()) : submit_locked(index);
+    }
+    if (not_sent) completed(index, *not_sent, 0, false);
+  }
+
+  // Submits the step's first command; a status when it could not be built.
+  std::optional<nvme::Status> submit_locked(std::size_t index) {
     const PlanStep& step = plan_.steps[index];
     const CopyEndpoint* dst = by_id_.at(step.destination);
     auto self = shared_from_this();
@@ -191,14 +244,14 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
       command.sdlba = step.destination_lba;
       command.desfmt = step.descriptor_format;
       auto request = nvme::build_copy(command, ranges);
-      if (!request) return completed(index, nvme::Status::internal_error(), 0, false);
+      if (!request) return nvme::Status::internal_error();
       auto descriptors = std::make_shared<std::vector<std::uint8_t>>(request->descriptors);
       dst->device->submit({request->sqe, *descriptors},
                           [self, index, descriptors, ranges](const nvme::Completion& c) {
                             const auto progress = nvme::copy_progress(c.status, c.dw0, ranges);
                             self->completed(index, c.status, progress.ranges_copied, false);
                           });
-      return;
+      return std::nullopt;
     }
     // Data mover: read the chunk, then write it (copy_plan.h orders the chunks).
     const PlannedRange& r = step.ranges.front();
@@ -207,24 +260,39 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
         std::make_shared<std::vector<std::uint8_t>>(std::size_t{r.blocks} * src->block_size);
     auto read = nvme::build_read(src->nsid, r.source_lba, r.blocks);
     auto write = nvme::build_write(dst->nsid, step.destination_lba, r.blocks);
-    if (!read || !write) return completed(index, nvme::Status::internal_error(), 0, false);
+    if (!read || !write) return nvme::Status::internal_error();
     const nvme::SubmissionEntry write_sqe = *write;
-    src->device->submit({*read, *buffer}, [self, index, buffer, dst,
-                                           write_sqe](const nvme::Completion& c) {
-      if (!c.status.ok()) return self->completed(index, c.status, 0, true);
-      dst->device->submit({write_sqe, *buffer}, [self, index, buffer](const nvme::Completion& w) {
-        self->completed(index, w.status, w.status.ok() ? 1 : 0, false);
-      });
-    });
+    src->device->submit(
+        {*read, *buffer}, [self, index, buffer, dst, write_sqe](const nvme::Completion& c) {
+          if (!c.status.ok()) return self->completed(index, c.status, 0, true);
+          bool sent = false;
+          {
+            std::lock_guard lock(self->mutex_);
+            ++self->operation_counter_;
+            if (!self->stopped_) {  // the write is a new command: not after a stop
+              sent = true;
+              dst->device->submit({write_sqe, *buffer},
+                                  [self, index, buffer](const nvme::Completion& w) {
+                                    self->completed(index, w.status, w.status.ok() ? 1 : 0, false);
+                                  });
+            }
+          }
+          if (!sent) self->completed(index, nvme::Status::internal_error(), 0, false);
+        });
+    return std::nullopt;
   }
 
   void completed(std::size_t index, const nvme::Status& status, std::size_t ranges_done,
                  bool read_side) {
+    request_.manager->scheduler().release(slot_device(index));  // outside mutex_: it may grant
     {
       std::lock_guard lock(mutex_);
       --in_flight_;
+      if (status.ok()) ++operation_counter_;
       step_done_ranges_[index] = status.ok() ? plan_.steps[index].ranges.size() : ranges_done;
-      if (!status.ok() && !failure_) {
+      // After stop() a failing command is one the stop cut short (held, aborted): the
+      // outcome is the stop, with the progress the commands made.
+      if (!status.ok() && !failure_ && !stopped_) {
         failure_ = Failure{index, status, read_side || read_side_status(status)};
       }
     }
@@ -258,61 +326,76 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
     return prefixes;
   }
 
-  void finish() {
-    // The first segment not completely copied, and how much of everything was.
-    std::uint16_t processed = 0;
-    std::uint64_t bytes = 0;
-    std::uint64_t partial = 0;
+  // Called with mutex_ held (or once nothing can change any more).
+  Measured measure() const {
+    Measured m;
+    m.progress.operation_counter = operation_counter_;
     const auto prefixes = done_prefixes();
-    for (const CopyExtent& e : extents_) {
+    for (; m.first_incomplete < extents_.size(); ++m.first_incomplete) {
+      const CopyExtent& e = extents_[m.first_incomplete];
       // Zero-block and onto-itself segments are planned as nothing and are done.
       const auto found = prefixes.find(e.segment);
       const std::uint64_t done = found != prefixes.end() ? found->second : e.blocks;
       const std::uint32_t block_size = by_id_.at(e.destination)->block_size;
       if (done < e.blocks) {
-        partial = done;
-        bytes += done * block_size;
+        m.partial = done;
+        m.progress.bytes += done * block_size;
         break;
       }
-      bytes += e.blocks * block_size;
-      processed = static_cast<std::uint16_t>(e.segment + 1);
+      m.progress.bytes += e.blocks * block_size;
+      m.progress.segments_processed = static_cast<std::uint16_t>(e.segment + 1);
     }
-    std::optional<Sense> sense;
+    return m;
+  }
+
+  void finish() {
+    Measured m;
+    {
+      std::lock_guard lock(mutex_);
+      m = measure();
+    }
+    const bool all_done = m.first_incomplete == extents_.size();
+    CopyOutcome outcome;
+    outcome.progress = m.progress;
     if (failure_) {
-      const CopyExtent& failed = extents_.at(processed);
+      const CopyExtent& failed = extents_.at(m.first_incomplete);
       Sense s = Sense::third_party_device_failure(failed.segment);
       const TranslatedStatus translated = translate_status(failure_->status);
       if (translated.sense)
         s.forwarded.push_back(forwarded(*translated.sense, failure_->read_side));
-      if (partial > 0) s.information = failed.blocks - partial;
-      sense = std::move(s).because("NVMe " + nvme::describe(failure_->status));
+      if (m.partial > 0) s.information = failed.blocks - m.partial;
+      outcome.result = CopyOutcome::Result::kCompletedWithErrors;
+      outcome.sense = std::move(s).because("NVMe " + nvme::describe(failure_->status));
+    } else if (stopped_ && (!all_done || abort_)) {
+      // SPC-4 6.3: COMMANDS CLEARED BY DEVICE SERVER at the segment it stopped in.
+      const std::uint16_t at = all_done ? resolved_segments_ : extents_[m.first_incomplete].segment;
+      Sense s = Sense::commands_cleared_by_device_server(at);
+      if (!all_done && m.partial > 0)
+        s.information = extents_[m.first_incomplete].blocks - m.partial;
+      outcome.result = CopyOutcome::Result::kTerminated;
+      outcome.sense = std::move(s).because("the copy was stopped");
     } else if (abort_) {
-      processed = resolved_segments_;
-      sense = abort_;
+      outcome.progress.segments_processed = resolved_segments_;
+      outcome.result = CopyOutcome::Result::kCompletedWithErrors;
+      outcome.sense = abort_;
     }
-    if (key_) {
-      scsi::CopyStatusLid1 status;
-      status.copy_command_status = sense ? scsi::CopyCommandStatus::kCompletedWithErrors
-                                         : scsi::CopyCommandStatus::kCompletedWithoutErrors;
-      status.segments_processed = processed;
-      const scsi::TransferCount count = scsi::transfer_count_for_bytes(bytes);
-      status.transfer_count_units = count.units;
-      status.transfer_count = count.count;
-      std::optional<std::vector<std::uint8_t>> failure_sense;
-      if (sense) failure_sense = scsi::encode_fixed(*sense);
-      manager_->finish(*key_, status, std::move(failure_sense));
-    }
+    request_.manager->finish(request_.job_id, outcome);
+    if (!request_.done) return;  // a background copy: RECEIVE COPY STATUS(LID4) tells
     ScsiResponse response;
-    if (sense) response = ScsiResponse::check_condition(*sense, descriptor_sense_);
-    done_(std::move(response));
+    if (outcome.sense) {
+      response = ScsiResponse::check_condition(*outcome.sense, request_.descriptor_sense);
+    } else if (request_.list.g_sense) {
+      // SPC-4 6.4.1: G_SENSE=1 -> GOOD with COMPLETED 00/20 and the segments processed.
+      response.sense = scsi::encode_sense(
+          Sense::completed_extended_copy_information(outcome.progress.segments_processed),
+          request_.descriptor_sense);
+    }
+    response.transfer_length = request_.transfer_length;
+    request_.done(std::move(response));
   }
 
-  std::shared_ptr<CopyManager> manager_;
-  std::optional<CopyManager::RecordKey> key_;
-  scsi::ExtendedCopyList list_;
-  std::uint64_t lun_;
-  bool descriptor_sense_;
-  ScsiCompletion done_;
+  CopyJobRequest request_;
+  std::set<std::uint64_t> logical_units_;
 
   std::vector<CopyExtent> extents_;
   std::vector<PlanNamespace> namespaces_;
@@ -321,7 +404,9 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
   std::uint16_t resolved_segments_ = 0;
   CopyPlan plan_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;  // after the manager's (CopyManager::progress_locked)
+  bool stopped_ = false;
+  std::uint16_t operation_counter_ = 0;  // wraps, as OPERATION COUNTER does
   std::size_t next_ = 0;
   std::size_t in_flight_ = 0;
   std::vector<std::size_t> step_done_ranges_;
@@ -331,12 +416,8 @@ class CopyJob : public std::enable_shared_from_this<CopyJob> {
 
 }  // namespace
 
-void start_copy_job(std::shared_ptr<CopyManager> manager, std::optional<CopyManager::RecordKey> key,
-                    scsi::ExtendedCopyList list, std::uint64_t lun, bool descriptor_sense,
-                    ScsiCompletion done) {
-  auto job = std::make_shared<CopyJob>(std::move(manager), std::move(key), std::move(list), lun,
-                                       descriptor_sense, std::move(done));
-  job->start();
+std::shared_ptr<CopyJob> create_copy_job(CopyJobRequest request) {
+  return std::make_shared<NvmeCopyJob>(std::move(request));
 }
 
 }  // namespace xg::translate

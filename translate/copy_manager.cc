@@ -18,6 +18,9 @@ using scsi::Sense;
 constexpr std::uint64_t kMaxSegmentBlocks = 65535;
 constexpr std::uint64_t kMaxSegmentBytes = 64ULL << 20;
 constexpr std::uint64_t kReflinkGranularity = 4096;  // filesystem block of XFS/btrfs reflinks
+// ESTIMATED STATUS UPDATE DELAY of a running copy (SPC-4 6.24): a segment of the longest
+// kind takes tens of milliseconds, so polling more often shows nothing new.
+constexpr std::uint32_t kStatusPollMs = 50;
 
 }  // namespace
 
@@ -54,9 +57,11 @@ scsi::CopyManagerLimits CopyManager::limits() const {
 
 std::vector<scsi::SupportedCommand> CopyManager::supported_commands() {
   return {
-      {scsi::kThirdPartyCopyOut, {scsi::kTpcOutExtendedCopyLid1}},
+      {scsi::kThirdPartyCopyOut,
+       {scsi::kTpcOutExtendedCopyLid1, scsi::kTpcOutExtendedCopyLid4, scsi::kSaCopyOperationAbort}},
       {scsi::kThirdPartyCopyIn,
-       {scsi::kRcrCopyStatusLid1, scsi::kRcrOperatingParameters, scsi::kRcrFailureDetailsLid1}}};
+       {scsi::kRcrCopyStatusLid1, scsi::kRcrOperatingParameters, scsi::kRcrFailureDetailsLid1,
+        scsi::kRcrCopyStatusLid4}}};
 }
 
 scsi::ThirdPartyCopyPage CopyManager::vpd_page(const scsi::Peripheral& peripheral) const {
@@ -76,6 +81,10 @@ const CopyEndpoint* CopyManager::endpoint(std::uint64_t lun) const {
 
 std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> CopyManager::endpoints() const {
   std::lock_guard lock(mutex_);
+  return endpoints_locked();
+}
+
+std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> CopyManager::endpoints_locked() const {
   std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> out;
   for (const auto& [lun, e] : endpoints_) out.emplace_back(lun, &e);
   return out;
@@ -86,42 +95,55 @@ void CopyManager::execute(const ScsiCommand& command, std::uint64_t lun, bool de
   auto cdb = scsi::decode_third_party_copy_cdb(command.cdb);
   if (!cdb) return done(ScsiResponse::check_condition(cdb.error(), descriptor_sense));
   const ItNexus& nexus = *command.nexus;
+  const RecordKey key{nexus.initiator_port, nexus.target_port, lun,
+                      cdb->list_identifier.value_or(0)};
+  const auto unsupported = [&] {
+    // POPULATE TOKEN, WRITE USING TOKEN, RECEIVE COPY DATA, RRTI, REPORT ALL ROD TOKENS:
+    // not offered (VPD 8Fh 0001h does not list them).
+    done(ScsiResponse::check_condition(Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)),
+                                       descriptor_sense));
+  };
   if (cdb->operation_code == scsi::kThirdPartyCopyOut) {
-    if (cdb->service_action != scsi::kTpcOutExtendedCopyLid1) {
-      // LID4, POPULATE TOKEN, WRITE USING TOKEN, COPY OPERATION ABORT: not offered (VPD
-      // 8Fh 0001h does not list them).
-      return done(ScsiResponse::check_condition(Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)),
-                                                descriptor_sense));
+    scsi::ListIdFormat format = scsi::ListIdFormat::kLid1;
+    switch (cdb->service_action) {
+      case scsi::kTpcOutExtendedCopyLid1:
+        break;
+      case scsi::kTpcOutExtendedCopyLid4:
+        format = scsi::ListIdFormat::kLid4;
+        break;
+      case scsi::kSaCopyOperationAbort:
+        return copy_operation_abort(key, descriptor_sense, std::move(done));
+      default:
+        return unsupported();
     }
     bool started = false;
-    ScsiResponse response =
-        extended_copy(command, cdb->parameter_list_length, lun, descriptor_sense, done, started);
+    ScsiResponse response = extended_copy(command, format, cdb->parameter_list_length, lun,
+                                          descriptor_sense, done, started);
     if (!started) done(std::move(response));
     return;
   }
-  const RecordKey key{nexus.initiator_port, nexus.target_port, lun,
-                      cdb->list_identifier.value_or(0)};
   switch (cdb->service_action) {
     case scsi::kRcrCopyStatusLid1:
-      return done(copy_status(key, cdb->allocation_length, descriptor_sense));
+      return done(copy_status_lid1(key, cdb->allocation_length, descriptor_sense));
     case scsi::kRcrFailureDetailsLid1:
       return done(failure_details(key, cdb->allocation_length, descriptor_sense));
+    case scsi::kRcrCopyStatusLid4:
+      return done(copy_status_lid4(key, cdb->allocation_length, descriptor_sense));
     case scsi::kRcrOperatingParameters:
       return done(ScsiResponse::with_data(scsi::encode_operating_parameters(limits()),
                                           cdb->allocation_length));
     default:
-      return done(ScsiResponse::check_condition(Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)),
-                                                descriptor_sense));
+      return unsupported();
   }
 }
 
-ScsiResponse CopyManager::extended_copy(const ScsiCommand& command,
+ScsiResponse CopyManager::extended_copy(const ScsiCommand& command, scsi::ListIdFormat format,
                                         std::uint32_t parameter_list_length, std::uint64_t lun,
                                         bool descriptor_sense, ScsiCompletion& done,
                                         bool& started) {
   ScsiResponse good;
   good.transfer_length = parameter_list_length;
-  if (parameter_list_length == 0) return good;  // SPC-4 6.5.1: no copy, GOOD
+  if (parameter_list_length == 0) return good;  // SPC-4 6.4.1, 6.5.1: no copy, GOOD
   if (command.data_out.size() < parameter_list_length) {
     return ScsiResponse::check_condition(
         Sense::param_list_length_error().because("Data-Out shorter than PARAMETER LIST LENGTH"),
@@ -129,92 +151,283 @@ ScsiResponse CopyManager::extended_copy(const ScsiCommand& command,
   }
   const std::span<const std::uint8_t> parameters =
       std::span(command.data_out).first(parameter_list_length);
-  auto list = scsi::decode_extended_copy(parameters, scsi::ListIdFormat::kLid1, limits());
+  auto list = scsi::decode_extended_copy(parameters, format, limits());
   if (!list) return ScsiResponse::check_condition(list.error(), descriptor_sense);
 
   std::optional<RecordKey> key;
   if (list->list_id_usage != scsi::ListIdUsage::kNoListId) {
     key = RecordKey{command.nexus->initiator_port, command.nexus->target_port, lun,
                     list->list_identifier};
+  }
+  const bool background = list->immed;
+  std::shared_ptr<CopyJob> job;
+  {
     std::lock_guard lock(mutex_);
-    auto found = records_.find(*key);
-    if (found != records_.end() && found->second.running) {
-      return ScsiResponse::check_condition(Sense::operation_in_progress(), descriptor_sense);
+    const std::uint64_t job_id = next_job_id_++;
+    if (auto refused = admit_locked(key, *list, job_id)) {
+      return ScsiResponse::check_condition(*refused, descriptor_sense);
     }
-    // Bounded status memory per nexus: evict the oldest finished record.
-    std::size_t of_nexus = 0;
-    auto oldest = records_.end();
-    for (auto it = records_.begin(); it != records_.end(); ++it) {
-      if (std::get<0>(it->first) != std::get<0>(*key)) continue;
-      ++of_nexus;
-      if (!it->second.running &&
-          (oldest == records_.end() || it->second.sequence < oldest->second.sequence)) {
-        oldest = it;
-      }
-    }
-    if (found == records_.end() && of_nexus >= kMaxRecordsPerNexus) {
-      if (oldest == records_.end()) {
-        return ScsiResponse::check_condition(Sense::insufficient_resources(), descriptor_sense);
-      }
-      records_.erase(oldest);
-    }
-    Record record;
-    record.sequence = next_sequence_++;
-    records_[*key] = record;
+    CopyJobRequest request;
+    request.manager = shared_from_this();
+    request.job_id = job_id;
+    request.list = std::move(*list);
+    request.lun = lun;
+    request.descriptor_sense = descriptor_sense;
+    request.transfer_length = parameter_list_length;
+    request.endpoints = endpoints_locked();
+    if (!background) request.done = std::move(done);
+    job = create_copy_job(std::move(request));
+    Running& running = running_[job_id];
+    running.job = job;
+    running.nexus = command.nexus;
+    running.lun = lun;
+    running.task_tag = command.task_tag;
+    running.background = background;
+    running.key = key;
+  }
+  if (background) {
+    // SPC-4 6.4.1: IMMED=1 returns GOOD once the parameter list is validated; the copy
+    // goes on in the background and RECEIVE COPY STATUS(LID4) reports it.
+    done(std::move(good));
   }
   started = true;
-  start_copy_job(shared_from_this(), key, std::move(*list), lun, descriptor_sense, std::move(done));
-  return good;
+  job->start();
+  return {};
 }
 
-void CopyManager::finish(const RecordKey& key, const scsi::CopyStatusLid1& status,
-                         std::optional<std::vector<std::uint8_t>> failure_sense) {
-  std::lock_guard lock(mutex_);
-  auto it = records_.find(key);
-  if (it == records_.end()) return;  // the nexus went away meanwhile
-  it->second.running = false;
-  it->second.status = status;
-  it->second.failure_sense = std::move(failure_sense);
-}
-
-ScsiResponse CopyManager::copy_status(const RecordKey& key, std::uint32_t allocation_length,
-                                      bool descriptor_sense) {
-  std::lock_guard lock(mutex_);
-  auto it = records_.find(key);
-  if (it == records_.end()) {
-    // SPC-4 6.25: no copy with this LIST IDENTIFIER -> INVALID FIELD IN CDB at the field.
-    return ScsiResponse::check_condition(
-        Sense::invalid_field_in_cdb(FieldRef::cdb(2)).because("no such list identifier"),
-        descriptor_sense);
+std::optional<Sense> CopyManager::admit_locked(const std::optional<RecordKey>& key,
+                                               const scsi::ExtendedCopyList& list,
+                                               std::uint64_t job_id) {
+  if (!key) return std::nullopt;  // LIST ID USAGE 11b: nothing kept
+  auto found = records_.find(*key);
+  if (found != records_.end() && found->second.running) {
+    // SPC-4 5.17.4.2: a duplicate of an operation still being processed, LID1 or LID4.
+    return Sense::operation_in_progress();
   }
-  scsi::CopyStatusLid1 status = it->second.status;
-  if (it->second.running) status.copy_command_status = scsi::CopyCommandStatus::kInProgress;
+  // Bounded status memory per nexus: evict the oldest finished record.
+  std::size_t of_nexus = 0;
+  auto oldest = records_.end();
+  for (auto it = records_.begin(); it != records_.end(); ++it) {
+    if (std::get<0>(it->first) != std::get<0>(*key) ||
+        std::get<1>(it->first) != std::get<1>(*key)) {
+      continue;
+    }
+    ++of_nexus;
+    if (!it->second.running &&
+        (oldest == records_.end() || it->second.sequence < oldest->second.sequence)) {
+      oldest = it;
+    }
+  }
+  if (found == records_.end() && of_nexus >= kMaxRecordsPerNexus) {
+    if (oldest == records_.end()) return Sense::insufficient_resources();
+    records_.erase(oldest);
+  }
+  Record record;
+  record.format = list.format;
+  record.background = list.immed;
+  record.job_id = job_id;
+  record.sequence = next_sequence_++;
+  records_[*key] = record;
+  return std::nullopt;
+}
+
+void CopyManager::finish(std::uint64_t job_id, const CopyOutcome& outcome) {
+  std::vector<std::function<void()>> waiting;
+  {
+    std::lock_guard lock(mutex_);
+    auto running = running_.find(job_id);
+    if (running == running_.end()) return;
+    waiting = std::move(running->second.when_finished);
+    if (running->second.key) {
+      auto it = records_.find(*running->second.key);
+      // The record may be gone (nexus loss, LU reset) or belong to a later copy.
+      if (it != records_.end() && it->second.job_id == job_id) {
+        it->second.running = false;
+        it->second.outcome = outcome;
+      }
+    }
+    running_.erase(running);
+  }
+  for (auto& wake : waiting) wake();
+}
+
+void CopyManager::copy_operation_abort(const RecordKey& key, bool descriptor_sense,
+                                       ScsiCompletion done) {
+  std::shared_ptr<CopyJob> job;
+  {
+    std::lock_guard lock(mutex_);
+    auto record = records_.find(key);
+    auto running = record == records_.end() || !record->second.running
+                       ? running_.end()
+                       : running_.find(record->second.job_id);
+    if (running == running_.end()) {
+      // SPC-4 6.3: no copy operation with this LIST IDENTIFIER is being processed.
+      return done(ScsiResponse::check_condition(Sense::invalid_field_in_cdb(FieldRef::cdb(2))
+                                                    .because("no running copy with that list ID"),
+                                                descriptor_sense));
+    }
+    // GOOD once every NVMe command the copy started has completed (SPC-4 6.3).
+    running->second.when_finished.push_back(
+        [done = std::move(done)]() mutable { done(ScsiResponse::good()); });
+    job = running->second.job;
+  }
+  job->stop();
+}
+
+void CopyManager::stop_all(const std::vector<std::shared_ptr<CopyJob>>& jobs) {
+  for (const auto& job : jobs) job->stop();  // outside mutex_: a stop may finish at once
+}
+
+void CopyManager::abort_task(const ItNexus& nexus, std::uint32_t task_tag) {
+  std::vector<std::shared_ptr<CopyJob>> jobs;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, r] : running_) {
+      if (!r.background && *r.nexus == nexus && r.task_tag == task_tag) jobs.push_back(r.job);
+    }
+  }
+  stop_all(jobs);
+}
+
+void CopyManager::abort_task_set(const ItNexus& nexus, std::uint64_t lun) {
+  std::vector<std::shared_ptr<CopyJob>> jobs;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, r] : running_) {
+      if (!r.background && *r.nexus == nexus && r.lun == lun) jobs.push_back(r.job);
+    }
+  }
+  stop_all(jobs);
+}
+
+void CopyManager::reset(std::optional<std::uint64_t> lun) {
+  std::vector<std::shared_ptr<CopyJob>> jobs;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, r] : running_) {
+      if (!lun || r.lun == *lun || r.job->logical_units().contains(*lun)) jobs.push_back(r.job);
+    }
+    // SPC-4 5.17.4.5, 6.24: a reset discards the status of the LU's copies.
+    std::erase_if(records_,
+                  [&](const auto& item) { return !lun || std::get<2>(item.first) == *lun; });
+  }
+  stop_all(jobs);
+}
+
+void CopyManager::nexus_lost(const ItNexus& nexus) {
+  std::vector<std::shared_ptr<CopyJob>> jobs;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, r] : running_) {
+      if (!r.background && *r.nexus == nexus) jobs.push_back(r.job);
+    }
+    std::erase_if(records_, [&](const auto& item) {
+      return std::get<0>(item.first) == nexus.initiator_port &&
+             std::get<1>(item.first) == nexus.target_port;
+    });
+  }
+  stop_all(jobs);
+}
+
+std::size_t CopyManager::running_count() const {
+  std::lock_guard lock(mutex_);
+  return running_.size();
+}
+
+CopyProgress CopyManager::progress_locked(const Record& record) const {
+  if (!record.running) return record.outcome.progress;
+  auto running = running_.find(record.job_id);
+  return running == running_.end() ? CopyProgress{} : running->second.job->progress();
+}
+
+namespace {
+
+ScsiResponse no_such_list_id(bool descriptor_sense) {
+  // SPC-4 6.23, 6.24: no copy with this LIST IDENTIFIER on this I_T nexus -> INVALID
+  // FIELD IN CDB at the field (Windows reads it as "wrong path").
+  return ScsiResponse::check_condition(
+      Sense::invalid_field_in_cdb(FieldRef::cdb(2)).because("no such list identifier"),
+      descriptor_sense);
+}
+
+}  // namespace
+
+ScsiResponse CopyManager::copy_status_lid1(const RecordKey& key, std::uint32_t allocation_length,
+                                           bool descriptor_sense) {
+  std::lock_guard lock(mutex_);
+  auto it = records_.find(key);
+  if (it == records_.end() || it->second.format != scsi::ListIdFormat::kLid1) {
+    return no_such_list_id(descriptor_sense);
+  }
+  const Record& record = it->second;
+  const CopyProgress progress = progress_locked(record);
+  scsi::CopyStatusLid1 status;
+  status.copy_command_status = record.running ? scsi::CopyCommandStatus::kInProgress
+                               : record.outcome.result == CopyOutcome::Result::kCompleted
+                                   ? scsi::CopyCommandStatus::kCompletedWithoutErrors
+                                   : scsi::CopyCommandStatus::kCompletedWithErrors;
+  status.segments_processed = progress.segments_processed;
+  const scsi::TransferCount count = scsi::transfer_count_for_bytes(progress.bytes);
+  status.transfer_count_units = count.units;
+  status.transfer_count = count.count;
   return ScsiResponse::with_data(scsi::encode_copy_status_lid1(status), allocation_length);
+}
+
+ScsiResponse CopyManager::copy_status_lid4(const RecordKey& key, std::uint32_t allocation_length,
+                                           bool descriptor_sense) {
+  std::lock_guard lock(mutex_);
+  auto it = records_.find(key);
+  if (it == records_.end()) return no_such_list_id(descriptor_sense);
+  const Record& record = it->second;
+  const CopyProgress progress = progress_locked(record);
+  scsi::CopyStatusLid4 status;
+  status.response_to_service_action = record.format == scsi::ListIdFormat::kLid4
+                                          ? scsi::kTpcOutExtendedCopyLid4
+                                          : scsi::kTpcOutExtendedCopyLid1;
+  if (record.running) {
+    status.copy_operation_status = record.background
+                                       ? scsi::CopyOperationStatus::kInProgressBackground
+                                       : scsi::CopyOperationStatus::kInProgressForeground;
+  } else {
+    switch (record.outcome.result) {
+      case CopyOutcome::Result::kCompleted:
+        status.copy_operation_status = scsi::CopyOperationStatus::kCompleted;
+        status.extended_copy_completion_status = scsi::Status::kGood;
+        break;
+      case CopyOutcome::Result::kCompletedWithErrors:
+        status.copy_operation_status = scsi::CopyOperationStatus::kCompletedWithErrors;
+        status.extended_copy_completion_status = scsi::Status::kCheckCondition;
+        break;
+      case CopyOutcome::Result::kTerminated:
+        status.copy_operation_status = scsi::CopyOperationStatus::kTerminated;
+        status.extended_copy_completion_status = scsi::Status::kTaskAborted;
+        break;
+    }
+    if (record.outcome.sense) status.sense_data = scsi::encode_fixed(*record.outcome.sense);
+  }
+  status.operation_counter = progress.operation_counter;
+  status.estimated_status_update_delay =
+      scsi::estimated_status_update_delay(status.copy_operation_status, kStatusPollMs);
+  // LID4 has a 64-bit count: exact bytes, no rounding to a bigger unit.
+  status.transfer_count_units = scsi::TransferCountUnits::kBytes;
+  status.transfer_count = progress.bytes;
+  status.segments_processed = progress.segments_processed;
+  return ScsiResponse::with_data(scsi::encode_copy_status_lid4(status), allocation_length);
 }
 
 ScsiResponse CopyManager::failure_details(const RecordKey& key, std::uint32_t allocation_length,
                                           bool descriptor_sense) {
   std::lock_guard lock(mutex_);
   auto it = records_.find(key);
-  if (it == records_.end()) {
-    return ScsiResponse::check_condition(
-        Sense::invalid_field_in_cdb(FieldRef::cdb(2)).because("no such list identifier"),
-        descriptor_sense);
+  if (it == records_.end() || it->second.format != scsi::ListIdFormat::kLid1) {
+    return no_such_list_id(descriptor_sense);
   }
   std::optional<scsi::CopyFailureDetailsLid1> details;
-  if (!it->second.running && it->second.failure_sense) {
-    details =
-        scsi::CopyFailureDetailsLid1{scsi::Status::kCheckCondition, *it->second.failure_sense};
+  if (!it->second.running && it->second.outcome.sense) {
+    details = scsi::CopyFailureDetailsLid1{scsi::Status::kCheckCondition,
+                                           scsi::encode_fixed(*it->second.outcome.sense)};
   }
   return ScsiResponse::with_data(scsi::encode_failure_details_lid1(details), allocation_length);
-}
-
-void CopyManager::nexus_lost(const ItNexus& nexus) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(records_, [&](const auto& item) {
-    return std::get<0>(item.first) == nexus.initiator_port &&
-           std::get<1>(item.first) == nexus.target_port && !item.second.running;
-  });
 }
 
 }  // namespace xg::translate

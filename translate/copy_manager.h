@@ -1,6 +1,6 @@
 // The copy manager of one SCSI target (SPC-4 5.17 third-party copy): EXTENDED COPY(LID1)
-// executed as NVMe Copy (through the planner, translate/copy_plan.h) or the data mover,
-// and RECEIVE COPY RESULTS for its status.
+// and EXTENDED COPY(LID4) executed as NVMe Copy (through the planner, translate/copy_plan.h)
+// or the data mover, RECEIVE COPY RESULTS for their status, and their stopping.
 //
 // Scope and rules:
 //   - E4h CSCDs are resolved only among the logical units of this target, which are
@@ -22,14 +22,31 @@
 //                                     translated (status_map.h) and forwarded from the side
 //                                     that failed (nvme-copy.md §9.3); INFORMATION = the
 //                                     segment's blocks not copied, when some were
-//   - LIST ID USAGE 00b/10b: the status is kept per (I_T nexus, LU, list ID) for RECEIVE
-//     COPY STATUS / FAILURE DETAILS until the same ID is used again or the nexus is lost
-//     (at most kMaxRecordsPerNexus, the oldest finished evicted). A duplicate of a running
-//     list ID -> ILLEGAL REQUEST 00/16 OPERATION IN PROGRESS. Completed IDs are reusable
-//     at once (QEMU and sg_xcopy always send ID 1).
+//       the copy was stopped       -> 2F/02 COMMANDS CLEARED BY DEVICE SERVER, INFORMATION
+//                                     as above
+//   - List IDs (SPC-4 5.17.4.2, 6.4.3.2): one status record per (I_T nexus, LU, list ID),
+//     shared by LID1 and LID4, kept for RECEIVE COPY STATUS / FAILURE DETAILS until the
+//     same ID is used again, the nexus is lost or the LU is reset (at most
+//     kMaxRecordsPerNexus per nexus, the oldest finished evicted). A duplicate of a running
+//     list ID -> ILLEGAL REQUEST 00/16 OPERATION IN PROGRESS, whichever format holds it.
+//     Completed IDs are reusable at once (QEMU and sg_xcopy always send ID 1). LID1
+//     service actions (00h, 04h) see only LID1 records; RECEIVE COPY STATUS(LID4) sees
+//     both and says which in RESPONSE TO SERVICE ACTION. LIST ID USAGE 11b keeps nothing.
+//   - LID4 IMMED=1: GOOD once the list is validated, the copy runs in the background
+//     (COPY OPERATION STATUS 12h while it does); its errors are read with RECEIVE COPY
+//     STATUS(LID4), never as deferred errors. G_SENSE=1: success is GOOD with sense
+//     COMPLETED 00/20 and the segments processed in COMMAND-SPECIFIC INFORMATION.
+//   - Stopping (SPC-4 5.17.4.3, table 109): COPY OPERATION ABORT (83h/1Ch) stops the
+//     running copy with that list ID and answers GOOD only once it has stopped (none ->
+//     ILLEGAL REQUEST 24/00 at CDB byte 2); ABORT TASK and ABORT TASK SET stop the
+//     foreground copies they name; LU reset and target reset stop every copy touching the
+//     LU(s) and discard their status; I_T nexus loss stops the nexus' foreground copies
+//     (their tasks are gone), discards its status and leaves background copies running.
+//     A stopped copy reports COPY OPERATION STATUS 60h with completion status TASK ABORTED.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,8 +59,10 @@
 #include "scsi/designator.h"
 #include "scsi/receive_copy_results.h"
 #include "scsi/vpd_third_party_copy.h"
+#include "scsi/xcopy_params.h"
 #include "translate/copy_endpoint.h"
 #include "translate/copy_plan.h"
+#include "translate/copy_scheduler.h"
 #include "translate/scsi_command.h"
 
 namespace xg::nvme {
@@ -51,6 +70,23 @@ class Device;
 }
 
 namespace xg::translate {
+
+class CopyJob;
+
+// How far a copy got (SPC-4 6.24: only data written in order from the start counts).
+struct CopyProgress {
+  std::uint16_t segments_processed = 0;  // segments done completely, in list order
+  std::uint64_t bytes = 0;               // bytes written contiguously from the start
+  // NVMe commands that completed successfully, wrapping (RCS(LID4) OPERATION COUNTER).
+  std::uint16_t operation_counter = 0;
+};
+
+struct CopyOutcome {
+  enum class Result { kCompleted, kCompletedWithErrors, kTerminated };
+  Result result = Result::kCompleted;
+  CopyProgress progress;
+  std::optional<scsi::Sense> sense;  // kCompletedWithErrors and kTerminated
+};
 
 class CopyManager : public std::enable_shared_from_this<CopyManager> {
  public:
@@ -64,39 +100,75 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   // The commands and service actions it executes (VPD 8Fh 0001h, RSOC).
   static std::vector<scsi::SupportedCommand> supported_commands();
 
-  // EXTENDED COPY (83h/00h) and RECEIVE COPY RESULTS (84h/00h, 03h, 04h) sent to `lun`.
-  // `done` runs once, possibly on a device thread.
+  // THIRD-PARTY COPY OUT (83h/00h, 01h, 1Ch) and IN (84h/00h, 03h, 04h, 05h) sent to
+  // `lun`. `done` runs once, possibly on a device thread.
   void execute(const ScsiCommand& command, std::uint64_t lun, bool descriptor_sense,
                ScsiCompletion done);
+
+  // Task management (SAM-5 7) and nexus loss; each stops the copies it names and returns
+  // at once (a foreground copy's task completes when its NVMe commands have).
+  void abort_task(const ItNexus& nexus, std::uint32_t task_tag);
+  void abort_task_set(const ItNexus& nexus, std::uint64_t lun);
+  void reset(std::optional<std::uint64_t> lun);  // LU reset, or target reset (nullopt)
   void nexus_lost(const ItNexus& nexus);
 
+  // Copies running now (for tests and logs).
+  std::size_t running_count() const;
+  // Shares each device's copy command slots among the running copies (copy_scheduler.h).
+  CopyScheduler& scheduler() { return scheduler_; }
+
   // ---- used by the copy job (copy_job.cc) ----
-  struct Record {
-    bool running = true;
-    std::uint64_t sequence = 0;  // age, for eviction
-    scsi::CopyStatusLid1 status;
-    std::optional<std::vector<std::uint8_t>> failure_sense;  // fixed-format sense
-  };
   using RecordKey = std::tuple<std::string, std::string, std::uint64_t, std::uint32_t>;
   const CopyEndpoint* endpoint(std::uint64_t lun) const;
   std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> endpoints() const;
-  void finish(const RecordKey& key, const scsi::CopyStatusLid1& status,
-              std::optional<std::vector<std::uint8_t>> failure_sense);
+  // The job ended (exactly once per job): record its outcome, wake who waits for it.
+  void finish(std::uint64_t job_id, const CopyOutcome& outcome);
 
  private:
-  ScsiResponse extended_copy(const ScsiCommand& command, std::uint32_t parameter_list_length,
-                             std::uint64_t lun, bool descriptor_sense, ScsiCompletion& done,
-                             bool& started);
-  ScsiResponse copy_status(const RecordKey& key, std::uint32_t allocation_length,
-                           bool descriptor_sense);
+  struct Record {
+    scsi::ListIdFormat format = scsi::ListIdFormat::kLid1;
+    bool background = false;     // LID4 IMMED=1
+    std::uint64_t job_id = 0;    // the job whose outcome this is
+    std::uint64_t sequence = 0;  // age, for eviction
+    bool running = true;
+    CopyOutcome outcome;  // once !running
+  };
+  struct Running {
+    std::shared_ptr<CopyJob> job;
+    std::shared_ptr<const ItNexus> nexus;
+    std::uint64_t lun = 0;
+    std::uint32_t task_tag = 0;
+    bool background = false;
+    std::optional<RecordKey> key;
+    std::vector<std::function<void()>> when_finished;  // COPY OPERATION ABORTs waiting
+  };
+
+  ScsiResponse extended_copy(const ScsiCommand& command, scsi::ListIdFormat format,
+                             std::uint32_t parameter_list_length, std::uint64_t lun,
+                             bool descriptor_sense, ScsiCompletion& done, bool& started);
+  // Registers the status record, refusing a duplicate of a running list ID (under mutex_).
+  std::optional<scsi::Sense> admit_locked(const std::optional<RecordKey>& key,
+                                          const scsi::ExtendedCopyList& list, std::uint64_t job_id);
+  void copy_operation_abort(const RecordKey& key, bool descriptor_sense, ScsiCompletion done);
+  ScsiResponse copy_status_lid1(const RecordKey& key, std::uint32_t allocation_length,
+                                bool descriptor_sense);
+  ScsiResponse copy_status_lid4(const RecordKey& key, std::uint32_t allocation_length,
+                                bool descriptor_sense);
   ScsiResponse failure_details(const RecordKey& key, std::uint32_t allocation_length,
                                bool descriptor_sense);
+  // The progress of a record: live from its job while it runs.
+  CopyProgress progress_locked(const Record& record) const;
+  void stop_all(const std::vector<std::shared_ptr<CopyJob>>& jobs);
+  std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> endpoints_locked() const;
 
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // before any job's mutex (CopyJob::progress)
   std::map<std::uint64_t, CopyEndpoint> endpoints_;
   std::map<const nvme::Device*, std::uint32_t> controllers_;
   std::map<RecordKey, Record> records_;
+  std::map<std::uint64_t, Running> running_;  // by job id
   std::uint64_t next_sequence_ = 1;
+  std::uint64_t next_job_id_ = 1;
+  CopyScheduler scheduler_;
 };
 
 }  // namespace xg::translate

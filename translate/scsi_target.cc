@@ -95,6 +95,18 @@ void ScsiTarget::nexus_lost(const ItNexus& nexus) {
   copy_manager_->nexus_lost(nexus);
 }
 
+void ScsiTarget::abort_task(const ItNexus& nexus, std::uint32_t task_tag) {
+  copy_manager_->abort_task(nexus, task_tag);
+}
+
+void ScsiTarget::abort_task_set(const ItNexus& nexus, std::uint64_t lun) {
+  copy_manager_->abort_task_set(nexus, lun);
+}
+
+void ScsiTarget::reset_logical_unit(std::uint64_t lun) { copy_manager_->reset(lun); }
+
+void ScsiTarget::reset_target() { copy_manager_->reset(std::nullopt); }
+
 namespace {
 
 // REPORT LUNS (SPC-4 6.33), answered for any LUN, configured or not.

@@ -21,6 +21,13 @@ class ScsiTarget {
   void add_lun(std::uint64_t lun, std::unique_ptr<LogicalUnit> unit);
   void execute(ScsiCommand command, ScsiCompletion done);
   void nexus_lost(const ItNexus& nexus);
+  // Task management (SAM-5 7.2-7.7) reaching the device server. The transport ends the
+  // tasks it holds itself; these stop the work still running for them on the device
+  // (copies: their tasks complete once their NVMe commands have, COPY ABORTED 2F/02).
+  void abort_task(const ItNexus& nexus, std::uint32_t task_tag);
+  void abort_task_set(const ItNexus& nexus, std::uint64_t lun);  // also CLEAR TASK SET
+  void reset_logical_unit(std::uint64_t lun);
+  void reset_target();
   // For the transport's memory bound; 0 for a LUN that is not configured.
   std::uint64_t max_transfer_bytes(std::uint64_t lun) const;
   std::size_t lun_count() const { return units_.size(); }

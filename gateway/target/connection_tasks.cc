@@ -369,6 +369,8 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
       }
       const std::uint32_t ref = tmf.referenced_task_tag;
       abort_where([ref](const Task& task) { return task.itt == ref; });
+      // A copy runs on the device until told: stop it, so the answer comes soon.
+      target_->scsi->abort_task(*nexus_, ref);
       return;
     }
     case 2:  // ABORT TASK SET
@@ -381,10 +383,16 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
       abort_where([lun](const Task& task) {
         return decode_lun(task.header.logical_unit_number) == lun;
       });
+      if (tmf.function == 5) {
+        target_->scsi->reset_logical_unit(lun);  // every copy on the LU, any nexus
+      } else {
+        target_->scsi->abort_task_set(*nexus_, lun);
+      }
       return;
     case 6:  // TARGET WARM RESET
     case 7:  // TARGET COLD RESET: the connection closes after the answer (§11.5.1)
       abort_where([](const Task&) { return true; });
+      target_->scsi->reset_target();
       if (tmf.function == 7) close_after_flush_ = true;
       return;
     case 3:  // CLEAR ACA: NACA is not supported (standard INQUIRY NormACA=0)
