@@ -19,7 +19,8 @@
 // thread whatever the chain of inline releases, and a callback may freely call acquire(),
 // release() and cancel().
 //
-// No threads, no timers, no exceptions of its own; not yet used by the copy job.
+// No threads, no timers, no exceptions of its own. The copy manager owns one; every
+// step of a copy job (translate/copy_job.cc) holds a slot while its commands run.
 #pragma once
 
 #include <cstddef>

@@ -398,4 +398,44 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "Copies from several sessions share 8 Copy slots per device, queued copies go on "
+    "when slots free up, and host I/O is not blocked meanwhile",
+    "[translate][xcopy][scheduler]") {
+  CopyHarness h;
+  const nvme::Device* device = h.target.copy_manager()->endpoint(0)->device;
+  Bytes data = pattern(60, 1024, 512);
+  h.io(1).write(0, data);
+  h.io(2).write(0, data);
+  // Each copy is 1024 blocks = 8 Copy commands of 128 (MCL); every Copy is held.
+  h.faults->add_rule(nvme::FaultRule::hold(0, nvme::kOpcodeCopy));
+  auto a = start_xcopy(h, 0, list_of({cscd_for(h.naa(0))}, {segment(0, 0, 0, 1024, 1024)}, 1));
+  h.wait_held(8);
+  auto b = start_xcopy(h, 0, list_of({cscd_for(h.naa(0))}, {segment(0, 0, 0, 2048, 1024)}, 2));
+  const Bytes c_list =
+      scsi::encode_extended_copy(list_of({cscd_for(h.naa(1))}, {segment(0, 0, 0, 1024, 1024)}, 3));
+  const auto second = nexus_named("iqn.2026-12.org.xgate.test:second-session");
+  h.start(1, hex("00 00 00 00 00 00"), {}, 0, second).get();  // its POWER ON unit attention
+  auto c = h.start(1, xcopy_cdb(c_list.size()), c_list, 0, second);
+  for (int i = 0; i < 1000 && h.target.copy_manager()->scheduler().waiting(device) < 16; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(h.target.copy_manager()->scheduler().waiting(device) == 16);
+  CHECK(h.faults->held_count() == 8);  // not 24: the other copies wait for slots
+  CHECK(h.target.copy_manager()->scheduler().in_flight(device) == 8);
+  // A READ(10) of another LU completes while every copy slot is taken.
+  const ScsiResponse read = h.run(1, cdb10(0x28, 0, 0, 8));
+  check_good(read);
+  CHECK(read.data_in == Bytes(data.begin(), data.begin() + 8 * 512));
+  // Copy A's held commands fail (0x0007); B and C get the slots and complete.
+  h.faults->clear_rules();
+  h.faults->release_held();
+  CHECK(a.get().status == scsi::Status::kCheckCondition);
+  check_good(b.get());
+  check_good(c.get());
+  CHECK(h.io(1).read(2048, 1024) == data);
+  CHECK(h.io(2).read(1024, 1024) == data);
+  CHECK(h.target.copy_manager()->scheduler().in_flight(device) == 0);
+}
+
 }  // namespace xg::test
