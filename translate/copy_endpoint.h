@@ -2,6 +2,7 @@
 // use it as a copy source or destination.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct CopyEndpoint {
   std::vector<scsi::Designator> designators;
   // NVMe Copy capability and limits (id and controller are filled in by the manager).
   PlanNamespace plan;
+  // The controller's CRDT1-3 (100 ms units), for retries a status's CRD asks to delay.
+  std::array<std::uint16_t, 3> command_retry_delay_times{};
 };
 
 }  // namespace xg::translate

@@ -8,6 +8,7 @@
 #include "nvme/copy_command.h"
 #include "nvme/device.h"
 #include "nvme/io_commands.h"
+#include "translate/copy_retry.h"
 #include "translate/copy_scheduler.h"
 #include "translate/status_map.h"
 
@@ -19,6 +20,8 @@ using scsi::Sense;
 
 // NVMe commands one copy keeps in flight (SPDK's bdev layer uses 8 children).
 constexpr std::size_t kMaxInFlight = 8;
+// Data mover I/O size when neither device states a maximum (PlanOptions' default).
+constexpr std::uint64_t kMoverChunkBlocks = 2048;
 // SPC-4 table 146: FFFFh names the logical unit that received the command.
 constexpr std::uint16_t kThisLu = 0xFFFF;
 // Offsets in a segment descriptor (SPC-4 6.4.6.1): SOURCE and DESTINATION CSCD
@@ -46,7 +49,10 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
   explicit NvmeCopyJob(CopyJobRequest request) : request_(std::move(request)) {
     resolve();
     plan_ = plan_copy(extents_, namespaces_);
-    step_done_ranges_.assign(plan_.steps.size(), 0);
+    steps_.resize(plan_.steps.size());
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+      steps_[i].mover = plan_.steps[i].kind == PlanStep::Kind::kMove;
+    }
     logical_units_.insert(request_.lun);
     for (const auto& [id, e] : by_id_) logical_units_.insert(id);
   }
@@ -80,6 +86,14 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
     std::size_t step = 0;
     nvme::Status status;
     bool read_side = false;
+  };
+  // How far one plan step got, and how it is being carried out.
+  struct StepState {
+    std::size_t done_ranges = 0;       // leading ranges done
+    std::uint64_t partial_blocks = 0;  // blocks done of range done_ranges (data mover)
+    int retries = 0;                   // kRetryLater attempts (per data mover chunk)
+    bool retried_once = false;         // the kRetryOnce retry is used
+    bool mover = false;                // the rest goes by Read and Write
   };
   // Progress, and where it ends: extents_[first_incomplete] has `partial` blocks done
   // (first_incomplete == extents_.size() when every resolved segment is done).
@@ -183,7 +197,7 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
   // ---- Execution ----
 
   // Asks the target's scheduler for a device slot for every step the window allows; a
-  // step is submitted when its slot is granted (granted()).
+  // step is submitted when its slot is granted, and keeps it through its retries.
   void launch() {
     std::vector<std::size_t> to_request;
     bool finished = false;
@@ -201,7 +215,7 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
     CopyScheduler& scheduler = request_.manager->scheduler();
     for (std::size_t step : to_request) {
       scheduler.acquire(slot_device(step), request_.job_id,
-                        [self = shared_from_this(), step] { self->granted(step); });
+                        [self = shared_from_this(), step] { self->issue(step); });
     }
     if (finished) finish();
   }
@@ -214,57 +228,83 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
     return by_id_.at(first)->device;
   }
 
-  // The step has its slot. Submitting under mutex_ makes stop() a clean cut: once it has
-  // set stopped_, no command starts (Device::submit never runs the handler inline).
-  void granted(std::size_t index) {
-    std::optional<nvme::Status> not_sent;
+  // Sends the rest of a step: its first time, or a retry. Submitting under mutex_ makes
+  // stop() a clean cut: once it has set stopped_, no command starts (Device::submit never
+  // runs the handler inline).
+  void issue(std::size_t index) {
+    bool sent = false;
     {
       std::lock_guard lock(mutex_);
-      not_sent = stopped_ ? std::optional(nvme::Status::internal_error()) : submit_locked(index);
+      sent = !stopped_ && submit_locked(index);
     }
-    if (not_sent) completed(index, *not_sent, 0, false);
+    if (!sent) step_ended(index, nvme::Status::internal_error(), false);
   }
 
-  // Submits the step's first command; a status when it could not be built.
-  std::optional<nvme::Status> submit_locked(std::size_t index) {
+  // The destination LBA of range `k` of a step (its ranges are destination-contiguous).
+  static std::uint64_t destination_of(const PlanStep& step, std::size_t k) {
+    std::uint64_t lba = step.destination_lba;
+    for (std::size_t i = 0; i < k; ++i) lba += step.ranges[i].blocks;
+    return lba;
+  }
+
+  // Submits one command for the step's remaining work; false if it could not be built.
+  bool submit_locked(std::size_t index) {
     const PlanStep& step = plan_.steps[index];
+    const StepState& state = steps_[index];
+    if (state.mover) return submit_move_locked(index);
     const CopyEndpoint* dst = by_id_.at(step.destination);
-    auto self = shared_from_this();
-    if (step.kind == PlanStep::Kind::kCopy) {
-      std::vector<nvme::SourceRange> ranges;
-      for (const auto& r : step.ranges) {
-        nvme::SourceRange range;
-        range.slba = r.source_lba;
-        range.nlb = static_cast<std::uint16_t>(r.blocks - 1);  // 0's based
-        if (step.descriptor_format == 2) range.snsid = by_id_.at(r.source)->nsid;
-        ranges.push_back(range);
-      }
-      nvme::CopyCommand command;
-      command.nsid = dst->nsid;
-      command.sdlba = step.destination_lba;
-      command.desfmt = step.descriptor_format;
-      auto request = nvme::build_copy(command, ranges);
-      if (!request) return nvme::Status::internal_error();
-      auto descriptors = std::make_shared<std::vector<std::uint8_t>>(request->descriptors);
-      dst->device->submit({request->sqe, *descriptors},
-                          [self, index, descriptors, ranges](const nvme::Completion& c) {
-                            const auto progress = nvme::copy_progress(c.status, c.dw0, ranges);
-                            self->completed(index, c.status, progress.ranges_copied, false);
-                          });
-      return std::nullopt;
+    std::vector<nvme::SourceRange> ranges;
+    for (std::size_t k = state.done_ranges; k < step.ranges.size(); ++k) {
+      const PlannedRange& r = step.ranges[k];
+      nvme::SourceRange range;
+      range.slba = r.source_lba;
+      range.nlb = static_cast<std::uint16_t>(r.blocks - 1);  // 0's based
+      if (step.descriptor_format == 2) range.snsid = by_id_.at(r.source)->nsid;
+      ranges.push_back(range);
     }
-    // Data mover: read the chunk, then write it (copy_plan.h orders the chunks).
-    const PlannedRange& r = step.ranges.front();
+    nvme::CopyCommand command;
+    command.nsid = dst->nsid;
+    command.sdlba = destination_of(step, state.done_ranges);
+    command.desfmt = step.descriptor_format;
+    auto request = nvme::build_copy(command, ranges);
+    if (!request) return false;
+    auto descriptors = std::make_shared<std::vector<std::uint8_t>>(request->descriptors);
+    const std::size_t base = state.done_ranges;
+    dst->device->submit(
+        {request->sqe, *descriptors},
+        [self = shared_from_this(), index, base, descriptors, ranges](const nvme::Completion& c) {
+          // DW0 of a failed Copy: the ranges before it are done (nvme-copy.md §8.3 step 6).
+          const auto progress = nvme::copy_progress(c.status, c.dw0, ranges);
+          self->copy_completed(index, base, c.status, progress.ranges_copied);
+        });
+    return true;
+  }
+
+  // The data mover: the next chunk of the step's current range, read then written, at
+  // most one MDTS (or mover chunk) of memory.
+  bool submit_move_locked(std::size_t index) {
+    const PlanStep& step = plan_.steps[index];
+    const StepState& state = steps_[index];
+    const PlannedRange& r = step.ranges[state.done_ranges];
     const CopyEndpoint* src = by_id_.at(r.source);
+    const CopyEndpoint* dst = by_id_.at(step.destination);
+    std::uint64_t chunk = r.blocks - state.partial_blocks;
+    for (const CopyEndpoint* e : {src, dst}) {
+      const std::uint32_t limit = e->plan.max_transfer_blocks;
+      chunk = std::min<std::uint64_t>(chunk, limit != 0 ? limit : kMoverChunkBlocks);
+    }
+    const auto blocks = static_cast<std::uint32_t>(chunk);
     auto buffer =
-        std::make_shared<std::vector<std::uint8_t>>(std::size_t{r.blocks} * src->block_size);
-    auto read = nvme::build_read(src->nsid, r.source_lba, r.blocks);
-    auto write = nvme::build_write(dst->nsid, step.destination_lba, r.blocks);
-    if (!read || !write) return nvme::Status::internal_error();
+        std::make_shared<std::vector<std::uint8_t>>(std::size_t{blocks} * src->block_size);
+    auto read = nvme::build_read(src->nsid, r.source_lba + state.partial_blocks, blocks);
+    auto write = nvme::build_write(
+        dst->nsid, destination_of(step, state.done_ranges) + state.partial_blocks, blocks);
+    if (!read || !write) return false;
     const nvme::SubmissionEntry write_sqe = *write;
+    auto self = shared_from_this();
     src->device->submit(
-        {*read, *buffer}, [self, index, buffer, dst, write_sqe](const nvme::Completion& c) {
-          if (!c.status.ok()) return self->completed(index, c.status, 0, true);
+        {*read, *buffer}, [self, index, buffer, dst, write_sqe, blocks](const nvme::Completion& c) {
+          if (!c.status.ok()) return self->recover(index, c.status, false, true);
           bool sent = false;
           {
             std::lock_guard lock(self->mutex_);
@@ -272,24 +312,97 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
             if (!self->stopped_) {  // the write is a new command: not after a stop
               sent = true;
               dst->device->submit({write_sqe, *buffer},
-                                  [self, index, buffer](const nvme::Completion& w) {
-                                    self->completed(index, w.status, w.status.ok() ? 1 : 0, false);
+                                  [self, index, buffer, blocks](const nvme::Completion& w) {
+                                    self->moved(index, blocks, w.status);
                                   });
             }
           }
-          if (!sent) self->completed(index, nvme::Status::internal_error(), 0, false);
+          if (!sent) self->step_ended(index, nvme::Status::internal_error(), false);
         });
-    return std::nullopt;
+    return true;
   }
 
-  void completed(std::size_t index, const nvme::Status& status, std::size_t ranges_done,
-                 bool read_side) {
+  void copy_completed(std::size_t index, std::size_t base, const nvme::Status& status,
+                      std::size_t ranges_copied) {
+    {
+      std::lock_guard lock(mutex_);
+      StepState& state = steps_[index];
+      state.done_ranges = status.ok() ? plan_.steps[index].ranges.size() : base + ranges_copied;
+      if (status.ok()) ++operation_counter_;
+    }
+    if (status.ok()) return step_ended(index, status, false);
+    recover(index, status, true, false);
+  }
+
+  void moved(std::size_t index, std::uint32_t blocks, const nvme::Status& status) {
+    if (!status.ok()) return recover(index, status, false, false);
+    bool more = false;
+    {
+      std::lock_guard lock(mutex_);
+      ++operation_counter_;
+      StepState& state = steps_[index];
+      state.partial_blocks += blocks;
+      state.retries = 0;  // the budget is per chunk
+      if (state.partial_blocks == plan_.steps[index].ranges[state.done_ranges].blocks) {
+        ++state.done_ranges;
+        state.partial_blocks = 0;
+      }
+      more = state.done_ranges < plan_.steps[index].ranges.size();
+    }
+    if (more) return issue(index);
+    step_ended(index, status, false);
+  }
+
+  // A command of the step failed: retry, switch to the data mover, or end the step with
+  // the failure (nvme-copy.md §8.3 step 7). The slot stays with the step meanwhile.
+  void recover(std::size_t index, const nvme::Status& status, bool copy_command, bool read_side) {
+    std::optional<std::chrono::milliseconds> delay;
+    bool again = false;
+    {
+      std::lock_guard lock(mutex_);
+      StepState& state = steps_[index];
+      if (!stopped_) {
+        switch (copy_recovery(status, copy_command)) {
+          case CopyRecovery::kRetryLater:
+            if (state.retries < kMaxCopyRetries) {
+              ++state.retries;
+              const CopyEndpoint* e = by_id_.at(plan_.steps[index].destination);
+              delay = copy_retry_delay(state.retries, status, e->command_retry_delay_times);
+            }
+            break;
+          case CopyRecovery::kRetryOnce:
+            if (!state.retried_once) {
+              state.retried_once = true;
+              again = true;
+            } else if (copy_command) {
+              state.mover = true;
+              again = true;
+            }
+            break;
+          case CopyRecovery::kDataMover:
+            state.mover = true;
+            again = true;
+            break;
+          case CopyRecovery::kFail:
+            break;
+        }
+      }
+    }
+    if (delay) {
+      request_.manager->retry_timer().run_after(
+          *delay, [self = shared_from_this(), index] { self->issue(index); });
+      return;
+    }
+    if (again) return issue(index);
+    step_ended(index, status, read_side);
+  }
+
+  // The step is over (all done, or failed for good): give back its slot, go on.
+  void step_ended(std::size_t index, const nvme::Status& status, bool read_side) {
     request_.manager->scheduler().release(slot_device(index));  // outside mutex_: it may grant
     {
       std::lock_guard lock(mutex_);
       --in_flight_;
-      if (status.ok()) ++operation_counter_;
-      step_done_ranges_[index] = status.ok() ? plan_.steps[index].ranges.size() : ranges_done;
       // After stop() a failing command is one the stop cut short (held, aborted): the
       // outcome is the stop, with the progress the commands made.
       if (!status.ok() && !failure_ && !stopped_) {
@@ -308,8 +421,10 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
       const auto& ranges = plan_.steps[i].ranges;
       for (std::size_t k = 0; k < ranges.size(); ++k) {
         auto& of_segment = pieces[ranges[k].segment];  // planned, even if not done
-        if (k < step_done_ranges_[i]) {
+        if (k < steps_[i].done_ranges) {
           of_segment.emplace_back(ranges[k].segment_offset, ranges[k].blocks);
+        } else if (k == steps_[i].done_ranges && steps_[i].partial_blocks > 0) {
+          of_segment.emplace_back(ranges[k].segment_offset, steps_[i].partial_blocks);
         }
       }
     }
@@ -409,7 +524,7 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
   std::uint16_t operation_counter_ = 0;  // wraps, as OPERATION COUNTER does
   std::size_t next_ = 0;
   std::size_t in_flight_ = 0;
-  std::vector<std::size_t> step_done_ranges_;
+  std::vector<StepState> steps_;
   std::optional<Failure> failure_;
   bool answered_ = false;
 };

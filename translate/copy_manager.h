@@ -63,6 +63,7 @@
 #include "translate/copy_endpoint.h"
 #include "translate/copy_plan.h"
 #include "translate/copy_scheduler.h"
+#include "translate/delayed_tasks.h"
 #include "translate/scsi_command.h"
 
 namespace xg::nvme {
@@ -116,6 +117,8 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   std::size_t running_count() const;
   // Shares each device's copy command slots among the running copies (copy_scheduler.h).
   CopyScheduler& scheduler() { return scheduler_; }
+  // Runs a copy's delayed retries (translate/copy_retry.h).
+  DelayedTasks& retry_timer() { return retry_timer_; }
 
   // ---- used by the copy job (copy_job.cc) ----
   using RecordKey = std::tuple<std::string, std::string, std::uint64_t, std::uint32_t>;
@@ -169,6 +172,7 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   std::uint64_t next_sequence_ = 1;
   std::uint64_t next_job_id_ = 1;
   CopyScheduler scheduler_;
+  DelayedTasks retry_timer_;
 };
 
 }  // namespace xg::translate

@@ -24,6 +24,7 @@ ControllerReport controller_report(const nvme::IdentifyController& id) {
   out.cross_namespace_copy = id.supports_cross_namespace_copy();
   out.compare_and_write = id.supports_compare_and_write();
   out.volatile_write_cache = id.volatile_write_cache();
+  out.command_retry_delay_times = {id.crdt1, id.crdt2, id.crdt3};
   return out;
 }
 

@@ -17,6 +17,7 @@
 //   ODX MAXIMUM RANGE DESCRIPTORS (VPD 8Fh 0000h) = MSRC + 1
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -69,6 +70,8 @@ struct ControllerReport {
   bool cross_namespace_copy = false;         // OCFS bit 2 or 3
   bool compare_and_write = false;            // FUSES bit 0
   bool volatile_write_cache = false;
+  // CRDT1-3 (Identify Controller 133:128, 100 ms units): the delays a status's CRD asks for.
+  std::array<std::uint16_t, 3> command_retry_delay_times{};
   friend bool operator==(const ControllerReport&, const ControllerReport&) = default;
 };
 

@@ -18,6 +18,7 @@ std::optional<CopyEndpoint> NvmeLu::copy_endpoint() const {
   e.blocks = g.blocks;
   e.designators = own_designators();
   e.plan.max_transfer_blocks = g.blocks_per_io;
+  e.command_retry_delay_times = report.controller.command_retry_delay_times;
   for (const NamespaceReport& ns : report.namespaces) {
     if (ns.nsid != nsid_) continue;
     // NVMe Copy only where the controller has it and the limits are non-zero; otherwise
