@@ -60,8 +60,8 @@ std::vector<scsi::SupportedCommand> CopyManager::supported_commands() {
       {scsi::kThirdPartyCopyOut,
        {scsi::kTpcOutExtendedCopyLid1, scsi::kTpcOutExtendedCopyLid4, scsi::kSaCopyOperationAbort}},
       {scsi::kThirdPartyCopyIn,
-       {scsi::kRcrCopyStatusLid1, scsi::kRcrOperatingParameters, scsi::kRcrFailureDetailsLid1,
-        scsi::kRcrCopyStatusLid4}}};
+       {scsi::kRcrCopyStatusLid1, scsi::kRcrCopyDataLid1, scsi::kRcrOperatingParameters,
+        scsi::kRcrFailureDetailsLid1, scsi::kRcrCopyStatusLid4, scsi::kRcrCopyDataLid4}}};
 }
 
 scsi::ThirdPartyCopyPage CopyManager::vpd_page(const scsi::Peripheral& peripheral) const {
@@ -98,7 +98,7 @@ void CopyManager::execute(const ScsiCommand& command, std::uint64_t lun, bool de
   const RecordKey key{nexus.initiator_port, nexus.target_port, lun,
                       cdb->list_identifier.value_or(0)};
   const auto unsupported = [&] {
-    // POPULATE TOKEN, WRITE USING TOKEN, RECEIVE COPY DATA, RRTI, REPORT ALL ROD TOKENS:
+    // POPULATE TOKEN, WRITE USING TOKEN, RRTI, REPORT ALL ROD TOKENS:
     // not offered (VPD 8Fh 0001h does not list them).
     done(ScsiResponse::check_condition(Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)),
                                        descriptor_sense));
@@ -129,6 +129,12 @@ void CopyManager::execute(const ScsiCommand& command, std::uint64_t lun, bool de
       return done(failure_details(key, cdb->allocation_length, descriptor_sense));
     case scsi::kRcrCopyStatusLid4:
       return done(copy_status_lid4(key, cdb->allocation_length, descriptor_sense));
+    case scsi::kRcrCopyDataLid1:
+      return done(
+          copy_data(key, scsi::ListIdFormat::kLid1, cdb->allocation_length, descriptor_sense));
+    case scsi::kRcrCopyDataLid4:
+      return done(
+          copy_data(key, scsi::ListIdFormat::kLid4, cdb->allocation_length, descriptor_sense));
     case scsi::kRcrOperatingParameters:
       return done(ScsiResponse::with_data(scsi::encode_operating_parameters(limits()),
                                           cdb->allocation_length));
@@ -373,12 +379,7 @@ ScsiResponse CopyManager::copy_status_lid1(const RecordKey& key, std::uint32_t a
   return ScsiResponse::with_data(scsi::encode_copy_status_lid1(status), allocation_length);
 }
 
-ScsiResponse CopyManager::copy_status_lid4(const RecordKey& key, std::uint32_t allocation_length,
-                                           bool descriptor_sense) {
-  std::lock_guard lock(mutex_);
-  auto it = records_.find(key);
-  if (it == records_.end()) return no_such_list_id(descriptor_sense);
-  const Record& record = it->second;
+scsi::CopyStatusLid4 CopyManager::lid4_status_locked(const Record& record) const {
   const CopyProgress progress = progress_locked(record);
   scsi::CopyStatusLid4 status;
   status.response_to_service_action = record.format == scsi::ListIdFormat::kLid4
@@ -412,7 +413,35 @@ ScsiResponse CopyManager::copy_status_lid4(const RecordKey& key, std::uint32_t a
   status.transfer_count_units = scsi::TransferCountUnits::kBytes;
   status.transfer_count = progress.bytes;
   status.segments_processed = progress.segments_processed;
-  return ScsiResponse::with_data(scsi::encode_copy_status_lid4(status), allocation_length);
+  return status;
+}
+
+ScsiResponse CopyManager::copy_status_lid4(const RecordKey& key, std::uint32_t allocation_length,
+                                           bool descriptor_sense) {
+  std::lock_guard lock(mutex_);
+  auto it = records_.find(key);
+  if (it == records_.end()) return no_such_list_id(descriptor_sense);
+  return ScsiResponse::with_data(scsi::encode_copy_status_lid4(lid4_status_locked(it->second)),
+                                 allocation_length);
+}
+
+// RECEIVE COPY DATA (SPC-4 6.18, 6.19): no segment type that holds data (0Bh-0Fh) is
+// executed and HELD DATA LIMIT is 0, so there is never held data to return, and so none
+// discarded (HDD 0). The list ID must still name a copy of this nexus and LU.
+ScsiResponse CopyManager::copy_data(const RecordKey& key, scsi::ListIdFormat format,
+                                    std::uint32_t allocation_length, bool descriptor_sense) {
+  std::lock_guard lock(mutex_);
+  auto it = records_.find(key);
+  if (it == records_.end() ||
+      (format == scsi::ListIdFormat::kLid1 && it->second.format != scsi::ListIdFormat::kLid1)) {
+    return no_such_list_id(descriptor_sense);
+  }
+  if (format == scsi::ListIdFormat::kLid1) {
+    return ScsiResponse::with_data(scsi::encode_copy_data_lid1({}), allocation_length);
+  }
+  scsi::CopyDataLid4 data;
+  data.status = lid4_status_locked(it->second);
+  return ScsiResponse::with_data(scsi::encode_copy_data_lid4(data), allocation_length);
 }
 
 ScsiResponse CopyManager::failure_details(const RecordKey& key, std::uint32_t allocation_length,

@@ -32,6 +32,8 @@
 //     Completed IDs are reusable at once (QEMU and sg_xcopy always send ID 1). LID1
 //     service actions (00h, 04h) see only LID1 records; RECEIVE COPY STATUS(LID4) sees
 //     both and says which in RESPONSE TO SERVICE ACTION. LIST ID USAGE 11b keeps nothing.
+//     RECEIVE COPY DATA (01h, 06h) returns no held data: no segment type that holds data
+//     is executed (HELD DATA LIMIT 0).
 //   - LID4 IMMED=1: GOOD once the list is validated, the copy runs in the background
 //     (COPY OPERATION STATUS 12h while it does); its errors are read with RECEIVE COPY
 //     STATUS(LID4), never as deferred errors. G_SENSE=1: success is GOOD with sense
@@ -101,7 +103,7 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   // The commands and service actions it executes (VPD 8Fh 0001h, RSOC).
   static std::vector<scsi::SupportedCommand> supported_commands();
 
-  // THIRD-PARTY COPY OUT (83h/00h, 01h, 1Ch) and IN (84h/00h, 03h, 04h, 05h) sent to
+  // THIRD-PARTY COPY OUT (83h/00h, 01h, 1Ch) and IN (84h/00h, 01h, 03h-06h) sent to
   // `lun`. `done` runs once, possibly on a device thread.
   void execute(const ScsiCommand& command, std::uint64_t lun, bool descriptor_sense,
                ScsiCompletion done);
@@ -157,6 +159,9 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
                                 bool descriptor_sense);
   ScsiResponse copy_status_lid4(const RecordKey& key, std::uint32_t allocation_length,
                                 bool descriptor_sense);
+  ScsiResponse copy_data(const RecordKey& key, scsi::ListIdFormat format,
+                         std::uint32_t allocation_length, bool descriptor_sense);
+  scsi::CopyStatusLid4 lid4_status_locked(const Record& record) const;
   ScsiResponse failure_details(const RecordKey& key, std::uint32_t allocation_length,
                                bool descriptor_sense);
   // The progress of a record: live from its job while it runs.

@@ -387,13 +387,14 @@ TEST_CASE(
   CHECK(commands[0].operation_code == 0x83);
   CHECK(commands[0].service_actions == std::vector<std::uint8_t>{0x00, 0x01, 0x1C});
   CHECK(commands[1].operation_code == 0x84);
-  CHECK(commands[1].service_actions == std::vector<std::uint8_t>{0x00, 0x03, 0x04, 0x05});
+  CHECK(commands[1].service_actions ==
+        std::vector<std::uint8_t>{0x00, 0x01, 0x03, 0x04, 0x05, 0x06});
   CopyHarness h;
   // The others answer 24/00 at the SERVICE ACTION field.
   for (std::uint8_t sa : {0x10, 0x11}) {
     check_sense(h.run(0, tpc_out_cdb(sa, 0, 0)), Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)));
   }
-  for (std::uint8_t sa : {0x01, 0x06, 0x07, 0x08}) {
+  for (std::uint8_t sa : {0x07, 0x08}) {
     check_sense(h.run(0, rcr_cdb(sa, 0)), Sense::invalid_field_in_cdb(FieldRef::cdb(1, 4)));
   }
 }
@@ -436,6 +437,40 @@ TEST_CASE(
   CHECK(h.io(1).read(2048, 1024) == data);
   CHECK(h.io(2).read(1024, 1024) == data);
   CHECK(h.target.copy_manager()->scheduler().in_flight(device) == 0);
+}
+
+TEST_CASE(
+    "RECEIVE COPY DATA(LID1) and (LID4) answer from the record: no held data, HDD 0, "
+    "the LID4 status header as RECEIVE COPY STATUS(LID4) has it",
+    "[translate][xcopy][lid4]") {
+  CopyHarness h;
+  auto list = lid4(list_of({cscd_for(h.naa(0))}, {segment(0, 0, 0, 100, 10)}, 0x42));
+  check_good(start_xcopy(h, 0, list).get());
+  check_good(xcopy(h, 0, list_of({cscd_for(h.naa(0))}, {segment(0, 0, 0, 200, 10)}, 0x43)));
+  // 06h: bytes 2-5 the LIST IDENTIFIER.
+  const Bytes rcd4{0x84, 0x06, 0, 0, 0, 0x42, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0};
+  const ScsiResponse r = h.run(0, rcd4);
+  check_good(r);
+  auto data = scsi::decode_copy_data_lid4(r.data_in);
+  REQUIRE(data.has_value());
+  CHECK(data->held_data.empty());
+  CHECK_FALSE(data->status.hdd);
+  CHECK(data->status == copy_status_lid4(h, 0, 0x42));
+  // 01h: AVAILABLE DATA 0; LID1 records only.
+  const ScsiResponse r1 = h.run(0, rcr_cdb(0x01, 0x43));
+  check_good(r1);
+  CHECK(r1.data_in == Bytes{0, 0, 0, 0});
+  check_sense(h.run(0, rcr_cdb(0x01, 0x42)), Sense::invalid_field_in_cdb(FieldRef::cdb(2)));
+  const Bytes rcd4_unknown{0x84, 0x06, 0, 0, 0, 0x44, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0};
+  check_sense(h.run(0, rcd4_unknown), Sense::invalid_field_in_cdb(FieldRef::cdb(2)));
+  // RECEIVE COPY DATA(LID4) also reads a LID1 record.
+  const Bytes rcd4_of_lid1{0x84, 0x06, 0, 0, 0, 0x43, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0};
+  const ScsiResponse r2 = h.run(0, rcd4_of_lid1);
+  check_good(r2);
+  auto data1 = scsi::decode_copy_data_lid4(r2.data_in);
+  REQUIRE(data1.has_value());
+  CHECK(data1->status.response_to_service_action == scsi::kTpcOutExtendedCopyLid1);
+  CHECK(data1->status.copy_operation_status == scsi::CopyOperationStatus::kCompleted);
 }
 
 }  // namespace xg::test
