@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <utility>
 #include <variant>
 
 #include "nvme/copy_command.h"
@@ -495,7 +496,10 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
       outcome.sense = abort_;
     }
     request_.manager->finish(request_.job_id, outcome);
-    if (!request_.done) return;  // a background copy: RECEIVE COPY STATUS(LID4) tells
+    // Taken out of the job: the completion holds the transport's connection, which must
+    // not live on inside a job whose last reference may drop on a device thread late.
+    ScsiCompletion done = std::exchange(request_.done, nullptr);
+    if (!done) return;  // a background copy: RECEIVE COPY STATUS(LID4) tells
     ScsiResponse response;
     if (outcome.sense) {
       response = ScsiResponse::check_condition(*outcome.sense, request_.descriptor_sense);
@@ -506,7 +510,7 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
           request_.descriptor_sense);
     }
     response.transfer_length = request_.transfer_length;
-    request_.done(std::move(response));
+    done(std::move(response));
   }
 
   CopyJobRequest request_;

@@ -253,6 +253,7 @@ void CopyManager::finish(std::uint64_t job_id, const CopyOutcome& outcome) {
       }
     }
     running_.erase(running);
+    if (running_.empty()) all_finished_.notify_all();
   }
   for (auto& wake : waiting) wake();
 }
@@ -333,6 +334,12 @@ void CopyManager::nexus_lost(const ItNexus& nexus) {
     });
   }
   stop_all(jobs);
+}
+
+void CopyManager::shutdown() {
+  reset(std::nullopt);
+  std::unique_lock lock(mutex_);
+  all_finished_.wait(lock, [this] { return running_.empty(); });
 }
 
 std::size_t CopyManager::running_count() const {

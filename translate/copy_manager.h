@@ -47,6 +47,7 @@
 //     A stopped copy reports COPY OPERATION STATUS 60h with completion status TASK ABORTED.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -114,6 +115,8 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   void abort_task_set(const ItNexus& nexus, std::uint64_t lun);
   void reset(std::optional<std::uint64_t> lun);  // LU reset, or target reset (nullopt)
   void nexus_lost(const ItNexus& nexus);
+  // Stops every copy and waits until each has finished (the target is going away).
+  void shutdown();
 
   // Copies running now (for tests and logs).
   std::size_t running_count() const;
@@ -169,7 +172,8 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   void stop_all(const std::vector<std::shared_ptr<CopyJob>>& jobs);
   std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> endpoints_locked() const;
 
-  mutable std::mutex mutex_;  // before any job's mutex (CopyJob::progress)
+  mutable std::mutex mutex_;              // before any job's mutex (CopyJob::progress)
+  std::condition_variable all_finished_;  // running_ became empty
   std::map<std::uint64_t, CopyEndpoint> endpoints_;
   std::map<const nvme::Device*, std::uint32_t> controllers_;
   std::map<RecordKey, Record> records_;

@@ -77,6 +77,19 @@ ScsiResponse ScsiResponse::check_condition(const scsi::Sense& sense, bool descri
   return r;
 }
 
+ScsiTarget::~ScsiTarget() {
+  if (copy_manager_) copy_manager_->shutdown();
+}
+
+ScsiTarget& ScsiTarget::operator=(ScsiTarget&& other) noexcept {
+  if (this != &other) {
+    if (copy_manager_) copy_manager_->shutdown();
+    units_ = std::move(other.units_);
+    copy_manager_ = std::move(other.copy_manager_);
+  }
+  return *this;
+}
+
 void ScsiTarget::add_lun(std::uint64_t lun, std::unique_ptr<LogicalUnit> unit) {
   if (auto endpoint = unit->copy_endpoint()) {
     copy_manager_->add_endpoint(lun, std::move(*endpoint));

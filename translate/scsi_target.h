@@ -18,6 +18,13 @@ namespace xg::translate {
 
 class ScsiTarget {
  public:
+  ScsiTarget() = default;
+  // Stops every copy still running, background ones too, and waits for their NVMe
+  // commands: the devices and units they use may go right after the target.
+  ~ScsiTarget();
+  ScsiTarget(ScsiTarget&&) = default;
+  ScsiTarget& operator=(ScsiTarget&& other) noexcept;
+
   void add_lun(std::uint64_t lun, std::unique_ptr<LogicalUnit> unit);
   void execute(ScsiCommand command, ScsiCompletion done);
   void nexus_lost(const ItNexus& nexus);

@@ -473,4 +473,19 @@ TEST_CASE(
   CHECK(data1->status.copy_operation_status == scsi::CopyOperationStatus::kCompleted);
 }
 
+TEST_CASE(
+    "A target going away stops its background copies and waits for their NVMe commands "
+    "(the devices go next)",
+    "[translate][xcopy][abort]") {
+  CopyHarness h;
+  HeldCopy copy(h);
+  h.faults->add_rule(
+      nvme::FaultRule::latency_for(std::chrono::milliseconds(100), 0, nvme::kOpcodeCopy));
+  check_good(start_xcopy(h, 0, lid4(copy.list(h), true)).get());
+  const auto manager = h.target.copy_manager();
+  CHECK(manager->running_count() == 1);
+  h.target = translate::ScsiTarget();  // what ~CopyHarness does before the devices go
+  CHECK(manager->running_count() == 0);
+}
+
 }  // namespace xg::test
