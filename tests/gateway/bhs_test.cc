@@ -580,7 +580,7 @@ TEST_CASE("BHS 11.14.1/11.16.1: reserved logout reason and SNACK type -> Reject 
   CHECK(decode_error(snack) == protocol_error(PduErrorCode::kReservedValue, 1));
 }
 
-TEST_CASE("BHS 11.2.1.6: DataSegmentLength is 24 bits; the encoder masks wider values",
+TEST_CASE("BHS 11.2.1.6: DataSegmentLength is 24 bits, the encoder masks wider values",
           "[gateway][bhs]") {
   const Bhs bhs{0, 0x01FFFFFF, 5, xcopy_command()};
   const Bytes wire = to_bytes(encode_bhs(bhs));

@@ -158,7 +158,7 @@ TEST_CASE("Login: an open-iscsi style login, byte for byte (RFC 7143 11.12)", "[
   CHECK(h.exchange.result().session.max_burst_length == 1048576);
 }
 
-TEST_CASE("Login: security then operational stage; T held back until answers are in",
+TEST_CASE("Login: security then operational stage, T held back until answers are in",
           "[gateway][login]") {
   Harness h;
   LoginStep step = h.exchange.on_pdu(

@@ -293,7 +293,7 @@ TEST_CASE("Negotiation 13.21: a Discovery session needs no TargetName", "[gatewa
   CHECK(n.authenticated());
 }
 
-TEST_CASE("Negotiation 12: AuthMethod list picks None after unsupported CHAP; "
+TEST_CASE("Negotiation 12: AuthMethod list picks None after unsupported CHAP, "
           "the first response of a Normal session declares TargetPortalGroupTag and alias",
           "[gateway][iscsi][negotiation]") {
   TargetSettings settings;
@@ -546,7 +546,7 @@ TEST_CASE("Negotiation 13.3: Discovery session with SendTargets=All in Full Feat
 }
 
 TEST_CASE("Negotiation 13.3: in a Normal session SendTargets=All is Reject, the empty value "
-          "means the session's target; LO keys in Full Feature Phase are Reject",
+          "means the session's target, LO keys in Full Feature Phase are Reject",
           "[gateway][iscsi][negotiation]") {
   Negotiator n = in_operational_stage();
   CHECK(ok(n.negotiate({{"SendTargets", "All"}}, Stage::kFullFeature)) ==

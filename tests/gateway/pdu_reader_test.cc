@@ -335,7 +335,7 @@ TEST_CASE("PDU reader 11.2.1.2: a target opcode sent to a target -> Reject 04h",
   CHECK(read_whole(kNopOutPdu, Role::kInitiator)[0].rfind("ERROR opcode of the wrong", 0) == 0);
 }
 
-TEST_CASE("PDU reader 11.2.2: Extended CDB AHS is read; inconsistent TotalAHSLength -> 04h",
+TEST_CASE("PDU reader 11.2.2: Extended CDB AHS is read, inconsistent TotalAHSLength -> 04h",
           "[gateway][pdu-reader][ahs]") {
   const Bytes ahs = hex(R"(
     00 11 01 00              // AHSLength 17, Extended CDB

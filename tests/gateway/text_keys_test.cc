@@ -128,7 +128,7 @@ TEST_CASE("Text 6.1: accepted key names include 63 bytes, digits, .-+@_, X-/X# e
   CHECK(*parsed == TextKeyList{{name, "1"}});
 }
 
-TEST_CASE("Text 6.1: value longer than 255 bytes is rejected at the value's offset; "
+TEST_CASE("Text 6.1: value longer than 255 bytes is rejected at the value's offset, "
           "large-binary keys and extension keys may carry 8192", "[gateway][iscsi][text]") {
   CHECK(xg::iscsi::parse_text(bytes_of("A=" + std::string(255, 'v') + '\0')).has_value());
   CHECK(error_of(bytes_of("A=" + std::string(256, 'v') + '\0')) ==
@@ -140,7 +140,7 @@ TEST_CASE("Text 6.1: value longer than 255 bytes is rejected at the value's offs
   CHECK(xg::iscsi::max_value_length("MaxBurstLength") == 255);
 }
 
-TEST_CASE("Text 6.2: a key twice in one text is a protocol error at the second pair; "
+TEST_CASE("Text 6.2: a key twice in one text is a protocol error at the second pair, "
           "responses may repeat keys", "[gateway][iscsi][text]") {
   const Bytes twice = bytes_of("A=1\0B=2\0A=3\0"sv);
   CHECK(error_of(twice) == TextError{TextErrorCode::kDuplicateKey, 8, {}});
@@ -197,7 +197,7 @@ TEST_CASE("Text 6.1: numeric-range is low~high with low <= high", "[gateway][isc
   CHECK(xg::iscsi::range_text({2048, 4096}) == "2048~4096");
 }
 
-TEST_CASE("Text 6.1: list-of-values splits on commas; empty or over-long items are invalid",
+TEST_CASE("Text 6.1: list-of-values splits on commas, empty or over-long items are invalid",
           "[gateway][iscsi][text][values]") {
   auto list = xg::iscsi::parse_list("CRC32C,None");
   REQUIRE(list);
@@ -262,7 +262,7 @@ TEST_CASE("Text 11.10.2: a text split at every byte over two PDUs with C=1 reass
   }
 }
 
-TEST_CASE("Text 11.10.2: reassembly is bounded; exceeding the limit is kTooLarge and the "
+TEST_CASE("Text 11.10.2: reassembly is bounded, exceeding the limit is kTooLarge and the "
           "assembler starts afresh", "[gateway][iscsi][text][assembler]") {
   TextAssembler assembler(32);
   const Bytes chunk(20, 'A');

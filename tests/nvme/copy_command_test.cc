@@ -219,7 +219,7 @@ TEST_CASE("Copy format 3h: 40 bytes, SNSID, SOPT, 80-bit big-endian tag",
   CHECK(back->at(0) == r);
 }
 
-TEST_CASE("Copy: reserved descriptor bytes are ignored on decode; SNSID/SOPT only in 2h/3h",
+TEST_CASE("Copy: reserved descriptor bytes are ignored on decode, SNSID/SOPT only in 2h/3h",
           "[nvme][copy][format]") {
   auto bytes = encode_source_ranges(0, std::vector<SourceRange>{tagged()});
   bytes[0] = 0x07;   // would be SNSID in 2h
@@ -289,7 +289,7 @@ TEST_CASE("Copy: builder refuses 0/257 ranges, DESFMT > 3, and fields the format
   CHECK(build_copy(cmd, two).has_value());
 }
 
-TEST_CASE("Copy: source_range() takes a block count; 1 block -> NLB 0, 0 blocks refused",
+TEST_CASE("Copy: source_range() takes a block count, 1 block -> NLB 0, 0 blocks refused",
           "[nvme][copy]") {
   CHECK(range(5, 1).nlb == 0);
   CHECK(range(5, 65536).nlb == 0xFFFF);

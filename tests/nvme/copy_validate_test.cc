@@ -114,7 +114,7 @@ TEST_CASE("Copy limits: PI namespace with PRINFOR.PRACT != PRINFOW.PRACT -> 0x40
   CHECK(validate_copy(cmd, one, qemu_caps(), ns).status.ok());
 }
 
-TEST_CASE("Copy limits: 64b-Guard namespace needs format 1h; format 0h -> 0x410A",
+TEST_CASE("Copy limits: 64b-Guard namespace needs format 1h, format 0h -> 0x410A",
           "[nvme][copy][limits]") {
   NamespaceCopyInfo ns = ns2();
   ns.pif = 2;

@@ -82,7 +82,7 @@ TEST_CASE("Identify Controller: VID/SN/MN/FR/MDTS/ONCS/FUSES/VWC/OCFS at their o
   CHECK(show(encode_identify_controller(*id)) == show(data));
 }
 
-TEST_CASE("Identify Controller: OCFS bits 2/3 mean cross-namespace copy; ONCS bit 8 "
+TEST_CASE("Identify Controller: OCFS bits 2/3 mean cross-namespace copy, ONCS bit 8 "
           "clear means no Copy", "[nvme][identify]") {
   IdentifyController id;
   id.ocfs = 0x0004;

@@ -51,7 +51,7 @@ TEST_CASE("I/O: Read of 8 blocks at LBA 0x1_0000_0002 encodes NLB 7 (0's based)"
   CHECK(encode_io(*back) == *sqe);
 }
 
-TEST_CASE("I/O: a 1-block request encodes NLB 0; 65,536 blocks encode FFFFh", "[nvme][io]") {
+TEST_CASE("I/O: a 1-block request encodes NLB 0, 65,536 blocks encode FFFFh", "[nvme][io]") {
   auto one = build_write(1, 0, 1);
   REQUIRE(one.has_value());
   CHECK(one->cdw12 == 0);
@@ -123,7 +123,7 @@ TEST_CASE("I/O: options an opcode does not define are refused at their SQE byte"
   CHECK(r4.error().offset == 51);
 }
 
-TEST_CASE("I/O: Write Zeroes with DEAC sets CDW12 bit 25; Verify and Write Uncorrectable",
+TEST_CASE("I/O: Write Zeroes with DEAC sets CDW12 bit 25, Verify and Write Uncorrectable",
           "[nvme][io]") {
   IoOptions o;
   o.deac = true;

@@ -169,7 +169,7 @@ TEST_CASE("PT: INACTIVITY TIMEOUT above MAXIMUM INACTIVITY TIMEOUT -> 26/00 at b
         show(hex("70 00 05 00000000 0A 00000000 26 00 00 80 00 04")));
 }
 
-TEST_CASE("PT: RTV=1 with a ROD TYPE not created here -> 26/00 at byte 8; RTV=0 ignores it",
+TEST_CASE("PT: RTV=1 with a ROD TYPE not created here -> 26/00 at byte 8, RTV=0 ignores it",
           "[scsi][odx][populate_token]") {
   const Bytes ddpt = hex(kDdptPitDef);
   // rtype=pit-vuln (0080 0001h), pit-pers, pit-any, zero: not in kAccepted.
@@ -228,7 +228,7 @@ TEST_CASE("PT: more range descriptors than MAXIMUM RANGE DESCRIPTORS -> 26/08 at
         show(hex("70 00 05 00000000 0A 00000000 26 08 00 80 00 20")));
 }
 
-TEST_CASE("PT: overlapping ranges -> 26/00 at the later descriptor's LBA; touching or empty "
+TEST_CASE("PT: overlapping ranges -> 26/00 at the later descriptor's LBA, touching or empty "
           "ranges do not overlap", "[scsi][odx][populate_token]") {
   const Bytes header = hex("00 3E 00 00 00000000 00000000 0000 0030");
   auto list = [&](std::initializer_list<Bytes> ranges) {

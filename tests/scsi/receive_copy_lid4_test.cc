@@ -229,8 +229,8 @@ TEST_CASE("RCS(LID4): truncation at every byte -> 1A/00 at AVAILABLE DATA",
                          [](const Bytes& b) { return xg::scsi::decode_copy_status_lid4(b); });
 }
 
-TEST_CASE("RCS(LID4): AVAILABLE DATA below 28 -> 26/00 at 0; reserved COPY OPERATION STATUS "
-          "-> 26/00 at byte 5 bit 6; reserved units -> 26/00 at byte 15",
+TEST_CASE("RCS(LID4): AVAILABLE DATA below 28 -> 26/00 at 0, reserved COPY OPERATION STATUS "
+          "-> 26/00 at byte 5 bit 6, reserved units -> 26/00 at byte 15",
           "[scsi][rcr][lid4][malformed]") {
   check_error(xg::scsi::decode_copy_status_lid4(with_byte(kStatusLid4Terminated, 3, 27)),
               invalid_at(0));
@@ -296,7 +296,7 @@ TEST_CASE("RRTI after a failed WRITE USING TOKEN: 18-byte sense, byte 13 = 14h, 
   CHECK(*decoded == kFailedWutInfo);
 }
 
-TEST_CASE("RRTI: a SENSE DATA field longer than needed is accepted; the encoder re-pads to the "
+TEST_CASE("RRTI: a SENSE DATA field longer than needed is accepted, the encoder re-pads to the "
           "next multiple of 4",
           "[scsi][rcr][rrti]") {
   // Byte 13 = 18h (24) for 18 bytes of sense: legal (SPC-4 6.24: pad bytes allowed).
@@ -315,7 +315,7 @@ TEST_CASE("RRTI: truncation at every byte -> 1A/00 at AVAILABLE DATA",
   check_every_truncation(kRrtiAfterPopulateToken, decode);
 }
 
-TEST_CASE("RRTI: byte 13 not a multiple of 4 -> 26/00 at 13; byte 14 above byte 13 -> 26/00 "
+TEST_CASE("RRTI: byte 13 not a multiple of 4 -> 26/00 at 13, byte 14 above byte 13 -> 26/00 "
           "at 14 (Windows asserts 13 >= 14)",
           "[scsi][rcr][rrti][malformed]") {
   for (std::uint8_t field : {0x12, 0x13, 0x15, 0x01}) {
@@ -331,7 +331,7 @@ TEST_CASE("RRTI: byte 13 not a multiple of 4 -> 26/00 at 13; byte 14 above byte 
               invalid_at(14));
 }
 
-TEST_CASE("RRTI: SENSE DATA field past AVAILABLE DATA -> 1A/00 at byte 13; no room for the "
+TEST_CASE("RRTI: SENSE DATA field past AVAILABLE DATA -> 1A/00 at byte 13, no room for the "
           "descriptors length -> 26/00 at byte 0",
           "[scsi][rcr][rrti][malformed]") {
   // 28 + 28 > 52: the field itself overruns.
@@ -346,7 +346,7 @@ TEST_CASE("RRTI: SENSE DATA field past AVAILABLE DATA -> 1A/00 at byte 13; no ro
   check_error(xg::scsi::decode_rod_token_information(short_available), invalid_at(0));
 }
 
-TEST_CASE("RRTI: ROD TOKEN DESCRIPTORS LENGTH past the data -> 1A/00 at byte 32; not whole "
+TEST_CASE("RRTI: ROD TOKEN DESCRIPTORS LENGTH past the data -> 1A/00 at byte 32, not whole "
           "514-byte descriptors -> 26/00 at byte 32",
           "[scsi][rcr][rrti][malformed]") {
   check_error(xg::scsi::decode_rod_token_information(with_byte(kRrtiAfterPopulateToken, 35, 0x03)),

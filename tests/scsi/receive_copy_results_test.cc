@@ -173,7 +173,7 @@ const Bytes kFailureDetails = concat({hex(R"(
 
 // ---- transfer counts ----
 
-TEST_CASE("RCS(LID1): transfer count units step from bytes to KiB, MiB... so 32 bits fit; "
+TEST_CASE("RCS(LID1): transfer count units step from bytes to KiB, MiB... so 32 bits fit, "
           "rounded down (SPC-4 6.24 table 251)",
           "[scsi][rcr][lid1]") {
   using U = TransferCountUnits;
@@ -220,7 +220,7 @@ TEST_CASE("RCS(LID1): truncation at every byte -> 1A/00 at AVAILABLE DATA",
                          [](const Bytes& b) { return xg::scsi::decode_copy_status_lid1(b); });
 }
 
-TEST_CASE("RCS(LID1): AVAILABLE DATA below 8 -> 26/00 at byte 0; past the end -> 1A/00",
+TEST_CASE("RCS(LID1): AVAILABLE DATA below 8 -> 26/00 at byte 0, past the end -> 1A/00",
           "[scsi][rcr][lid1][malformed]") {
   check_error(xg::scsi::decode_copy_status_lid1(with_byte(kStatusLid1Over4GiB, 3, 0x07)),
               invalid_at(0));
@@ -230,7 +230,7 @@ TEST_CASE("RCS(LID1): AVAILABLE DATA below 8 -> 26/00 at byte 0; past the end ->
               length_error_at(0));
 }
 
-TEST_CASE("RCS(LID1): reserved COPY COMMAND STATUS -> 26/00 at byte 4 bit 6; reserved or F1h "
+TEST_CASE("RCS(LID1): reserved COPY COMMAND STATUS -> 26/00 at byte 4 bit 6, reserved or F1h "
           "units -> 26/00 at byte 7 (SPC-4 tables 251/254)",
           "[scsi][rcr][lid1][malformed]") {
   for (std::uint8_t status : {0x03, 0x7F, 0x83}) {
@@ -335,7 +335,7 @@ TEST_CASE("ROP: truncation at every byte -> 1A/00 at AVAILABLE DATA",
                          [](const Bytes& b) { return xg::scsi::decode_operating_parameters(b); });
 }
 
-TEST_CASE("ROP: AVAILABLE DATA below 40 -> 26/00 at byte 0; IMPLEMENTED DESCRIPTOR LIST "
+TEST_CASE("ROP: AVAILABLE DATA below 40 -> 26/00 at byte 0, IMPLEMENTED DESCRIPTOR LIST "
           "LENGTH past AVAILABLE DATA -> 1A/00 at byte 43",
           "[scsi][rcr][rop][malformed]") {
   check_error(xg::scsi::decode_operating_parameters(with_byte(kOperatingParametersLio, 3, 39)),
@@ -397,7 +397,7 @@ TEST_CASE("RCFD: truncation at every byte -> 1A/00 at AVAILABLE DATA",
                          [](const Bytes& b) { return xg::scsi::decode_failure_details_lid1(b); });
 }
 
-TEST_CASE("RCFD: SCST's size - 3 AVAILABLE DATA -> 1A/00 at 0; 1-55 -> 26/00 at 0; SENSE DATA "
+TEST_CASE("RCFD: SCST's size - 3 AVAILABLE DATA -> 1A/00 at 0, 1-55 -> 26/00 at 0, SENSE DATA "
           "LENGTH past AVAILABLE DATA -> 1A/00 at byte 58",
           "[scsi][rcr][rcfd][malformed]") {
   check_error(xg::scsi::decode_failure_details_lid1(with_byte(kFailureDetails, 3, 0x4B)),

@@ -120,7 +120,7 @@ TEST_CASE("Segment 16h block image copy, BFh one range, BEh ranges (SPC-4 6.4.6.
   check_both_directions(hex("BE 00 000C FFFF 0000 0000000000 01 0000"), none);
 }
 
-TEST_CASE("Segment: DESCRIPTOR LENGTH wrong for the type -> 26/00 at byte 2; BEh range fields "
+TEST_CASE("Segment: DESCRIPTOR LENGTH wrong for the type -> 26/00 at byte 2, BEh range fields "
           "-> 26/00 at bytes 13/14", "[scsi][xcopy][segment][malformed]") {
   const auto limits = all_types();
   // 02h declaring 001Ch (it needs 0018h); the reader spans 32 bytes as the list walk gives.

@@ -166,7 +166,7 @@ scsi::LogicalBlockProvisioningPage thin_provisioning() {
 
 }  // namespace
 
-TEST_CASE("VPD 00h: supported pages ascending, listing 8Fh (SPC-4 7.8; Windows ODX probe)",
+TEST_CASE("VPD 00h: supported pages ascending, listing 8Fh (SPC-4 7.8, Windows ODX probe)",
           "[scsi][vpd]") {
   const scsi::SupportedVpdPages model{{}, {0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB1, 0xB2}};
   CHECK(show(scsi::encode_supported_vpd_pages(model)) == show(kSupportedPages));
@@ -296,7 +296,7 @@ TEST_CASE("VPD B0h: PAGE LENGTH 003Ch, every field placed (SBC-4 Block Limits VP
   CHECK(*back == p);
 }
 
-TEST_CASE("VPD B0h: PAGE LENGTH below 003Ch -> 1A/00 at byte 2; truncation; header",
+TEST_CASE("VPD B0h: PAGE LENGTH below 003Ch -> 1A/00 at byte 2, truncation, header",
           "[scsi][vpd][b0][malformed]") {
   Bytes sbc2 = xg::test::truncated(kBlockLimits, 16);
   sbc2[3] = 0x0C;

@@ -204,7 +204,7 @@ TEST_CASE("8Fh: limits structs feed 0004h/8001h/0000h/0106h unchanged", "[scsi][
   CHECK(*back == page);
 }
 
-TEST_CASE("8Fh: encoder sorts descriptors, service actions, codes and IDs; pads to 4 "
+TEST_CASE("8Fh: encoder sorts descriptors, service actions, codes and IDs, pads to 4 "
           "(§12 item 18)",
           "[scsi][vpd8f]") {
   scsi::ThirdPartyCopyPage page;

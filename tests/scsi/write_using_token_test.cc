@@ -238,7 +238,7 @@ TEST_CASE("WUT: destination ranges past the capacity -> 21/00 (SBC-4 5.59.2)",
   CHECK(r.error().information == std::optional<std::uint64_t>(0x400000));
 }
 
-TEST_CASE("WUT: reserved bytes are ignored; IMMED and DEL_TKN bits decode",
+TEST_CASE("WUT: reserved bytes are ignored, IMMED and DEL_TKN bits decode",
           "[scsi][odx][write_using_token]") {
   Bytes v = windows_wut();
   v[2] = 0xFF;  // b7:2 reserved, DEL_TKN, IMMED

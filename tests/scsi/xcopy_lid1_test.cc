@@ -279,7 +279,7 @@ TEST_CASE("LID1: libiscsi DescrType: CSCD E0h -> 26/07, segment 03h -> 26/09, po
   )"), Sense::unsupported_segment_descriptor_type(FieldRef::param(48)));
 }
 
-TEST_CASE("LID1: libiscsi ValidTgtDescr: LU ID TYPE 10b is ignored for E4h (SPC-4 6.4.5.6); "
+TEST_CASE("LID1: libiscsi ValidTgtDescr: LU ID TYPE 10b is ignored for E4h (SPC-4 6.4.5.6), "
           "NUL is recorded for the copy manager", "[scsi][xcopy][lid1][libiscsi]") {
   Bytes v = xg::scsi::encode_extended_copy(libiscsi_list(1, 1, 1));
   auto lu_id = decode(xg::test::with_byte(v, 17, 0x80));
@@ -291,7 +291,7 @@ TEST_CASE("LID1: libiscsi ValidTgtDescr: LU ID TYPE 10b is ignored for E4h (SPC-
   CHECK(xg::scsi::encode_extended_copy(*nul) == xg::test::with_byte(v, 17, 0x20));
 }
 
-TEST_CASE("LID1: libiscsi ValidSegDescr: destination index 1 with one CSCD decodes; the copy "
+TEST_CASE("LID1: libiscsi ValidSegDescr: destination index 1 with one CSCD decodes, the copy "
           "manager reports COPY ABORTED later", "[scsi][xcopy][lid1][libiscsi]") {
   ExtendedCopyList l = libiscsi_list(1, 1, 1);
   l.segments[0].destination_cscd_descriptor_id = 1;
@@ -299,7 +299,7 @@ TEST_CASE("LID1: libiscsi ValidSegDescr: destination index 1 with one CSCD decod
   check_both_directions(xg::scsi::encode_extended_copy(l), l);
 }
 
-TEST_CASE("LID1: LIST ID USAGE 01b -> 26/00 bit 4 of byte 1; 11b needs SNLID and list ID 0 "
+TEST_CASE("LID1: LIST ID USAGE 01b -> 26/00 bit 4 of byte 1, 11b needs SNLID and list ID 0 "
           "(SPC-4 6.4.3.2)", "[scsi][xcopy][lid1][malformed]") {
   const Bytes v = hex(kEsxi);  // list ID 05h
   check_error(xg::test::with_byte(v, 1, 0x08),
@@ -315,7 +315,7 @@ TEST_CASE("LID1: LIST ID USAGE 01b -> 26/00 bit 4 of byte 1; 11b needs SNLID and
   check_error(no_id, Sense::invalid_field_in_param_list(FieldRef::param(1, 4)), no_snlid);
 }
 
-TEST_CASE("LID1: inline data over MAXIMUM INLINE DATA LENGTH -> 26/0B at INLINE DATA LENGTH; "
+TEST_CASE("LID1: inline data over MAXIMUM INLINE DATA LENGTH -> 26/0B at INLINE DATA LENGTH, "
           "within it, the bytes are kept", "[scsi][xcopy][lid1]") {
   ExtendedCopyList l = esxi_list();
   l.inline_data = {0xDE, 0xAD, 0xBE, 0xEF};
@@ -328,7 +328,7 @@ TEST_CASE("LID1: inline data over MAXIMUM INLINE DATA LENGTH -> 26/0B at INLINE 
 }
 
 TEST_CASE("LID1: empty CSCD and segment lists decode (zero work is legal, scsi-copy.md §12 "
-          "item 6); trailing bytes after the inline data are ignored", "[scsi][xcopy][lid1]") {
+          "item 6), trailing bytes after the inline data are ignored", "[scsi][xcopy][lid1]") {
   ExtendedCopyList empty;
   empty.list_identifier = 9;
   check_both_directions(hex("09 00 0000 00000000 00000000 00000000"), empty);
@@ -337,7 +337,7 @@ TEST_CASE("LID1: empty CSCD and segment lists decode (zero work is legal, scsi-c
   CHECK(*trailing == empty);
 }
 
-TEST_CASE("LID1: CSCD list walked by type: a 64-byte EAh consumes two slots; a partial CSCD "
+TEST_CASE("LID1: CSCD list walked by type: a 64-byte EAh consumes two slots, a partial CSCD "
           "-> 1A/00 at its first byte", "[scsi][xcopy][lid1][malformed]") {
   const Bytes v = hex(kEsxi);
   // EAh (IPv6) at byte 16 spans the whole 64-byte CSCD list: one descriptor, refused 26/07.

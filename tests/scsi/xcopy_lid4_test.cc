@@ -88,7 +88,7 @@ TEST_CASE("LID4: 48-byte header + E4h + 02h decodes and re-encodes byte-exactly 
   CHECK(show(xg::scsi::encode_extended_copy(lid4_list())) == show(v));
 }
 
-TEST_CASE("LID4: IMMED and G_SENSE decode alone; list ID is 32 bits", "[scsi][xcopy][lid4]") {
+TEST_CASE("LID4: IMMED and G_SENSE decode alone, list ID is 32 bits", "[scsi][xcopy][lid4]") {
   ExtendedCopyList l = lid4_list();
   l.list_identifier = 0xA1B2C3D4;
   l.immed = true;
@@ -115,7 +115,7 @@ TEST_CASE("LID4: LIST FORMAT != 01h, HEADER CSCD DESCRIPTOR LIST LENGTH != 0020h
   check_error(with_byte(v, 16, 0xE4), Sense::invalid_field_in_param_list(FieldRef::param(16)));
 }
 
-TEST_CASE("LID4: IMMED with G_SENSE or with LIST ID USAGE 11b -> 26/00 at IMMED (byte 15 bit 0; "
+TEST_CASE("LID4: IMMED with G_SENSE or with LIST ID USAGE 11b -> 26/00 at IMMED (byte 15 bit 0, "
           "SPC-4 6.4.3.3 says 24/00, see xcopy_params.cc)", "[scsi][xcopy][lid4][malformed]") {
   const Bytes v = hex(kLid4);
   check_error(with_byte(v, 15, 0x03), Sense::invalid_field_in_param_list(FieldRef::param(15, 0)));
@@ -126,7 +126,7 @@ TEST_CASE("LID4: IMMED with G_SENSE or with LIST ID USAGE 11b -> 26/00 at IMMED 
               Sense::invalid_field_in_param_list(FieldRef::param(15, 0)));
 }
 
-TEST_CASE("LID4: LIST ID USAGE 01b -> 26/00 byte 1 bit 4; 11b with list ID 257 -> 26/00 at "
+TEST_CASE("LID4: LIST ID USAGE 01b -> 26/00 byte 1 bit 4, 11b with list ID 257 -> 26/00 at "
           "byte 20 (SPC-4 6.4.3.2)", "[scsi][xcopy][lid4][malformed]") {
   const Bytes v = hex(kLid4);
   check_error(with_byte(v, 1, 0x08), Sense::invalid_field_in_param_list(FieldRef::param(1, 4)));

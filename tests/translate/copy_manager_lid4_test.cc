@@ -111,8 +111,8 @@ struct HeldCopy {
 }  // namespace
 
 TEST_CASE(
-    "XCOPY(LID4): a copy lands; RECEIVE COPY STATUS(LID4) reports 01h, segments and "
-    "exact bytes; the LID1 service actions do not see it",
+    "XCOPY(LID4): a copy lands, RECEIVE COPY STATUS(LID4) reports 01h, segments and "
+    "exact bytes, the LID1 service actions do not see it",
     "[translate][xcopy][lid4]") {
   CopyHarness h;
   Bytes a = pattern(21, 300, 512), b = pattern(22, 5, 512);
@@ -165,7 +165,7 @@ TEST_CASE("XCOPY(LID4): G_SENSE=1 answers GOOD with COMPLETED 00/20 and the segm
 }
 
 TEST_CASE(
-    "XCOPY(LID4): IMMED=1 answers GOOD at once and copies in the background; RECEIVE "
+    "XCOPY(LID4): IMMED=1 answers GOOD at once and copies in the background, RECEIVE "
     "COPY STATUS(LID4) shows 12h, then the outcome",
     "[translate][xcopy][lid4]") {
   CopyHarness h;
@@ -267,7 +267,7 @@ TEST_CASE(
 
 TEST_CASE(
     "COPY OPERATION ABORT: an unknown list ID, or one on another LU, is 24/00 at CDB "
-    "byte 2; a background copy is stopped too (status 60h)",
+    "byte 2, a background copy is stopped too (status 60h)",
     "[translate][xcopy][abort]") {
   CopyHarness h;
   check_sense(h.run(0, copy_operation_abort_cdb(1)), Sense::invalid_field_in_cdb(FieldRef::cdb(2)));
@@ -290,7 +290,7 @@ TEST_CASE(
   copy.check_landed(h);
 }
 
-TEST_CASE("ABORT TASK and ABORT TASK SET stop a foreground copy; its status stays readable",
+TEST_CASE("ABORT TASK and ABORT TASK SET stop a foreground copy, its status stays readable",
           "[translate][xcopy][abort]") {
   for (bool whole_set : {false, true}) {
     INFO("ABORT TASK SET " << whole_set);
@@ -320,7 +320,7 @@ TEST_CASE("ABORT TASK and ABORT TASK SET stop a foreground copy; its status stay
 }
 
 TEST_CASE(
-    "LU reset stops every copy touching the LU and discards its status; target reset "
+    "LU reset stops every copy touching the LU and discards its status, target reset "
     "stops all",
     "[translate][xcopy][abort]") {
   for (bool target_reset : {false, true}) {

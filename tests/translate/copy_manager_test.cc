@@ -31,7 +31,7 @@ TEST_CASE("XCOPY: three segments in one LU land byte for byte, RECEIVE COPY STAT
   CHECK(status.transfer_count == 407 * 512);
 }
 
-TEST_CASE("XCOPY: across LUs without cross-namespace Copy the data mover does it; with "
+TEST_CASE("XCOPY: across LUs without cross-namespace Copy the data mover does it, with "
           "TP4130 it is NVMe Copy format 2h", "[translate][xcopy]") {
   for (bool cross : {false, true}) {
     INFO("cross-namespace copy " << cross);
@@ -101,7 +101,7 @@ TEST_CASE("XCOPY: processing errors are COPY ABORTED with the segment number, af
 }
 
 TEST_CASE("XCOPY: an NVMe failure at every command index of a multi-segment copy -> COPY "
-          "ABORTED 0D/01, the segment, forwarded sense, exact progress; data before it lands",
+          "ABORTED 0D/01, the segment, forwarded sense, exact progress, data before it lands",
           "[translate][xcopy][faults]") {
   // Three segments of 150 blocks: with MSSRL 64 / MCL 128 each needs two Copy commands.
   const std::uint64_t src[3] = {0, 500, 1000};

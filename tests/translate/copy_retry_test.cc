@@ -87,7 +87,7 @@ TEST_CASE("Copy recovery: back-off 10/20/40/80 ms, a status's CRD selects CRDT, 
 
 TEST_CASE(
     "Copy retries: a transient status is retried from the range DW0 names and the copy "
-    "lands; DNR is honoured; retries end after four",
+    "lands, DNR is honoured, retries end after four",
     "[translate][xcopy][retry]") {
   SECTION("Command Interrupted on the second Copy: one more Copy, GOOD, data exact") {
     CopyHarness h;
@@ -141,7 +141,7 @@ TEST_CASE(
 
 TEST_CASE(
     "Copy retries: QEMU 7.2's Internal Error is retried once, then the data mover "
-    "moves the rest; limit errors go to the data mover at once",
+    "moves the rest, limit errors go to the data mover at once",
     "[translate][xcopy][retry]") {
   SECTION("Internal Error once: the retry succeeds, no Read or Write") {
     CopyHarness h;
@@ -195,7 +195,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Copy retries: COPY OPERATION ABORT during a retry back-off stops the copy; nothing "
+    "Copy retries: COPY OPERATION ABORT during a retry back-off stops the copy, nothing "
     "is sent after it",
     "[translate][xcopy][retry][abort]") {
   CopyHarness h;

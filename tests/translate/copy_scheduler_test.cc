@@ -106,7 +106,7 @@ TEST_CASE("Scheduler: two devices do not share slots", "[scheduler]") {
   CHECK(scheduler.in_flight(kDeviceX) == 2);
 }
 
-TEST_CASE("Scheduler: cancel drops only that job's waiting requests; later releases skip it",
+TEST_CASE("Scheduler: cancel drops only that job's waiting requests, later releases skip it",
           "[scheduler]") {
   CopyScheduler scheduler(1);
   std::vector<std::string> grants;
@@ -177,7 +177,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Scheduler: 4 threads acquiring and releasing never exceed the limit; every "
+    "Scheduler: 4 threads acquiring and releasing never exceed the limit, every "
     "callback runs exactly once",
     "[scheduler]") {
   constexpr std::size_t kLimit = 3;

@@ -120,7 +120,7 @@ TEST_CASE("device report: ONCS bit 8 clear -> Copy no, no SCSI copy limits, a pr
   CHECK(report.problems[0].find("ONCS bit 8") != std::string::npos);
 }
 
-TEST_CASE("device report: MSSRL 0 refuses every copy -> not usable, problem names it; MDTS 0 "
+TEST_CASE("device report: MSSRL 0 refuses every copy -> not usable, problem names it, MDTS 0 "
           "= no transfer limit", "[translate][device_report]") {
   auto controller = qemu_controller();
   controller.mdts = 0;

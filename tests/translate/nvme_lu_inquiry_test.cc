@@ -371,7 +371,7 @@ TEST_CASE("make_nvme_logical_unit: an inactive NSID -> nullptr and a reason",
   CHECK(why.find("not active") != std::string::npos);
 }
 
-TEST_CASE("LU: GET LBA STATUS(16) -> one 'mapped or unknown' descriptor to the last LBA; past "
+TEST_CASE("LU: GET LBA STATUS(16) -> one 'mapped or unknown' descriptor to the last LBA, past "
           "it -> 21/00 (SBC-4 5.7)", "[translate][lu]") {
   LuHarness h;
   h.ready();

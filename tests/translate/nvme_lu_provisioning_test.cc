@@ -338,7 +338,7 @@ TEST_CASE("LU: COMPARE AND WRITE of 0 blocks -> GOOD, nothing sent (SBC-4 5.3)",
   CHECK(h.recording().fused() == 0);
 }
 
-TEST_CASE("LU: COMPARE AND WRITE past the last LBA -> 21/00; Data-Out other than 2 x NUMBER "
+TEST_CASE("LU: COMPARE AND WRITE past the last LBA -> 21/00, Data-Out other than 2 x NUMBER "
           "OF LOGICAL BLOCKS -> 24/00 at byte 13", "[translate][lu][caw]") {
   LuHarness h;
   h.ready();

@@ -232,7 +232,7 @@ TEST_CASE("io_uring probe: a node without NVMe uring_cmd (/dev/null) is refused 
 }
 
 TEST_CASE("ioctl engine: every issued command's handler runs once, on a pool thread, -errno "
-          "when the ioctl fails; destruction drains work issued by handlers",
+          "when the ioctl fails, destruction drains work issued by handlers",
           "[passthrough][host]") {
   const int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   REQUIRE(fd >= 0);
@@ -310,7 +310,7 @@ TEST_CASE("guest: 32 writes then 32 reads in flight at once, data round-trips",
   for (int i = 0; i < kCount; ++i) CHECK(read[i] == written[i]);
 }
 
-TEST_CASE("guest Copy: one range lands at SDLBA, data verified (TP4065; nvme-copy.md §7.4 T2)",
+TEST_CASE("guest Copy: one range lands at SDLBA, data verified (TP4065, nvme-copy.md §7.4 T2)",
           "[passthrough][guest][copy]") {
   const auto path = GENERATE(SubmissionPath::kIoUring, SubmissionPath::kIoctl);
   auto device = open_guest(path);

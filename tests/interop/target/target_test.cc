@@ -206,7 +206,7 @@ TEST_CASE("Normal session with CRC32C header and data digests moves data intact 
   CHECK(std::memcmp(read->datain.data, data.data(), data.size()) == 0);
 }
 
-TEST_CASE("Login to a target that is not served fails; the target keeps serving others",
+TEST_CASE("Login to a target that is not served fails, the target keeps serving others",
           "[target]") {
   TargetUnderTest target;
   Initiator wrong;
@@ -462,7 +462,7 @@ TEST_CASE("Robustness: a data segment above MaxRecvDataSegmentLength gets Reject
   still_serving(survivor);
 }
 
-TEST_CASE("Robustness: a header digest error drops the connection; a data digest error gets "
+TEST_CASE("Robustness: a header digest error drops the connection, a data digest error gets "
           "Reject 02h and the connection lives on (RFC 7143 7.8, 11.17.1)",
           "[target][robustness]") {
   TargetUnderTest target;
@@ -498,7 +498,7 @@ TEST_CASE("Robustness: a header digest error drops the connection; a data digest
   still_serving(survivor);
 }
 
-TEST_CASE("Robustness: a connection lost in the middle of Data-Out leaves the target serving; "
+TEST_CASE("Robustness: a connection lost in the middle of Data-Out leaves the target serving, "
           "the data that did arrive is not written",
           "[target][robustness]") {
   TargetUnderTest target;
@@ -686,8 +686,8 @@ TEST_CASE("Keepalive: the target pings an idle initiator with NOP-In and drops o
   scsi.reset();
 }
 
-TEST_CASE("Task management: TARGET WARM RESET answers and keeps the connection; TARGET COLD "
-          "RESET answers, then closes it; unknown functions are rejected (RFC 7143 11.5)",
+TEST_CASE("Task management: TARGET WARM RESET answers and keeps the connection, TARGET COLD "
+          "RESET answers, then closes it, unknown functions are rejected (RFC 7143 11.5)",
           "[target][tmf]") {
   TargetUnderTest target;
   const auto port = target.server->bound_ports().at(0);
