@@ -18,6 +18,16 @@ namespace xg::test {
 using scsi::FieldRef;
 using scsi::Sense;
 
+// The device under the two LUs; the defaults are the small limits most tests rely on.
+struct CopyDeviceLimits {
+  bool cross_namespace = false;
+  std::uint16_t mssrl = 64;  // a 300-block segment becomes several Copy commands
+  std::uint32_t mcl = 128;
+  std::uint8_t msrc = 3;
+  std::uint8_t mdts = 7;  // 2^7 x 4 KiB = 1024 blocks per Read/Write
+  std::uint64_t capacity = 4096;
+};
+
 struct CopyHarness {
   TempDir dir;
   std::unique_ptr<nvme::EmulatedDevice> emulated;
@@ -25,17 +35,21 @@ struct CopyHarness {
   translate::ScsiTarget target;
   std::shared_ptr<const ItNexus> nexus = nexus_named("iqn.2026-12.org.xgate.test:copy");
 
-  explicit CopyHarness(bool cross_namespace = false) {
+  explicit CopyHarness(bool cross_namespace = false)
+      : CopyHarness(CopyDeviceLimits{.cross_namespace = cross_namespace}) {}
+
+  explicit CopyHarness(const CopyDeviceLimits& limits) {
     nvme::EmulatedDeviceConfig config;
-    config.controller.cross_namespace_copy = cross_namespace;
+    config.controller.cross_namespace_copy = limits.cross_namespace;
+    config.controller.mdts = limits.mdts;
     for (std::uint32_t nsid : {1U, 2U}) {
       nvme::EmulatedNamespaceConfig ns;
       ns.nsid = nsid;
       ns.path = dir.file("ns" + std::to_string(nsid));
-      ns.capacity = 4096;
-      ns.mssrl = 64;  // small limits: a 300-block segment becomes several Copy commands
-      ns.mcl = 128;
-      ns.msrc = 3;
+      ns.capacity = limits.capacity;
+      ns.mssrl = limits.mssrl;
+      ns.mcl = limits.mcl;
+      ns.msrc = limits.msrc;
       config.namespaces.push_back(ns);
     }
     auto created = nvme::EmulatedDevice::create(config);
