@@ -281,59 +281,48 @@ void CopyManager::copy_operation_abort(const RecordKey& key, bool descriptor_sen
   job->stop();
 }
 
-void CopyManager::stop_all(const std::vector<std::shared_ptr<CopyJob>>& jobs) {
+void CopyManager::stop_where(const std::function<bool(const Running&)>& match,
+                             const std::function<bool(const RecordKey&)>& discard) {
+  std::vector<std::shared_ptr<CopyJob>> jobs;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, r] : running_) {
+      if (match(r)) jobs.push_back(r.job);
+    }
+    if (discard) std::erase_if(records_, [&](const auto& item) { return discard(item.first); });
+  }
   for (const auto& job : jobs) job->stop();  // outside mutex_: a stop may finish at once
 }
 
 void CopyManager::abort_task(const ItNexus& nexus, std::uint32_t task_tag) {
-  std::vector<std::shared_ptr<CopyJob>> jobs;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [id, r] : running_) {
-      if (!r.background && *r.nexus == nexus && r.task_tag == task_tag) jobs.push_back(r.job);
-    }
-  }
-  stop_all(jobs);
+  stop_where(
+      [&](const Running& r) {
+        return !r.background && *r.nexus == nexus && r.task_tag == task_tag;
+      },
+      nullptr);
 }
 
 void CopyManager::abort_task_set(const ItNexus& nexus, std::uint64_t lun) {
-  std::vector<std::shared_ptr<CopyJob>> jobs;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [id, r] : running_) {
-      if (!r.background && *r.nexus == nexus && r.lun == lun) jobs.push_back(r.job);
-    }
-  }
-  stop_all(jobs);
+  stop_where([&](const Running& r) { return !r.background && *r.nexus == nexus && r.lun == lun; },
+             nullptr);
 }
 
 void CopyManager::reset(std::optional<std::uint64_t> lun) {
-  std::vector<std::shared_ptr<CopyJob>> jobs;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [id, r] : running_) {
-      if (!lun || r.lun == *lun || r.job->logical_units().contains(*lun)) jobs.push_back(r.job);
-    }
-    // SPC-4 5.17.4.5, 6.24: a reset discards the status of the LU's copies.
-    std::erase_if(records_,
-                  [&](const auto& item) { return !lun || std::get<2>(item.first) == *lun; });
-  }
-  stop_all(jobs);
+  // SPC-4 5.17.4.5, 6.24: a reset also discards the status of the LU's copies.
+  stop_where(
+      [&](const Running& r) {
+        return !lun || r.lun == *lun || r.job->logical_units().contains(*lun);
+      },
+      [&](const RecordKey& key) { return !lun || std::get<2>(key) == *lun; });
 }
 
 void CopyManager::nexus_lost(const ItNexus& nexus) {
-  std::vector<std::shared_ptr<CopyJob>> jobs;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [id, r] : running_) {
-      if (!r.background && *r.nexus == nexus) jobs.push_back(r.job);
-    }
-    std::erase_if(records_, [&](const auto& item) {
-      return std::get<0>(item.first) == nexus.initiator_port &&
-             std::get<1>(item.first) == nexus.target_port;
-    });
-  }
-  stop_all(jobs);
+  // Foreground copies are tasks of the nexus; background ones go on (SPC-4 table 109).
+  stop_where([&](const Running& r) { return !r.background && *r.nexus == nexus; },
+             [&](const RecordKey& key) {
+               return std::get<0>(key) == nexus.initiator_port &&
+                      std::get<1>(key) == nexus.target_port;
+             });
 }
 
 void CopyManager::shutdown() {

@@ -169,7 +169,10 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
                                bool descriptor_sense);
   // The progress of a record: live from its job while it runs.
   CopyProgress progress_locked(const Record& record) const;
-  void stop_all(const std::vector<std::shared_ptr<CopyJob>>& jobs);
+  // Stops the running copies `match` selects and drops the records `discard` selects
+  // (none when empty).
+  void stop_where(const std::function<bool(const Running&)>& match,
+                  const std::function<bool(const RecordKey&)>& discard);
   std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> endpoints_locked() const;
 
   mutable std::mutex mutex_;              // before any job's mutex (CopyJob::progress)
