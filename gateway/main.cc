@@ -20,6 +20,7 @@
 #include "gateway/cli/nvme_info_command.h"
 #include "gateway/config/config.h"
 #include "gateway/config/overrides.h"
+#include "gateway/target/copy_log.h"
 #include "gateway/target/server.h"
 #include "nvme/emulated_device.h"
 #include "nvme/io_commands.h"
@@ -207,6 +208,9 @@ bool build_target(const ServeConfig& config, const TargetConfig& target, ServedT
     served.devices.push_back(std::move(device));
   }
   auto scsi = std::make_shared<xg::translate::ScsiTarget>();
+  scsi->copy_manager()->set_observer([name = target.name](const xg::translate::CopyEvent& event) {
+    xg::gateway::log_copy_event(name, event);
+  });
   std::uint32_t next_emulated_nsid = 1;
   for (const auto& lun : target.luns) {
     xg::nvme::Device* device = emulated;

@@ -166,7 +166,9 @@ ScsiResponse CopyManager::extended_copy(const ScsiCommand& command, scsi::ListId
                     list->list_identifier};
   }
   const bool background = list->immed;
+  const std::size_t segments = list->segments.size();
   std::shared_ptr<CopyJob> job;
+  CopyEvent started_event;
   {
     std::lock_guard lock(mutex_);
     const std::uint64_t job_id = next_job_id_++;
@@ -190,7 +192,17 @@ ScsiResponse CopyManager::extended_copy(const ScsiCommand& command, scsi::ListId
     running.task_tag = command.task_tag;
     running.background = background;
     running.key = key;
+    running.started = std::chrono::steady_clock::now();
+    CopyEvent& event = running.event;
+    event.initiator_port = command.nexus->initiator_port;
+    event.lun = lun;
+    if (key) event.list_id = std::get<3>(*key);
+    event.format = format;
+    event.background = background;
+    event.segments = segments;
+    started_event = event;
   }
+  if (observer_) observer_(started_event);
   if (background) {
     // SPC-4 6.4.1: IMMED=1 returns GOOD once the parameter list is validated; the copy
     // goes on in the background and RECEIVE COPY STATUS(LID4) reports it.
@@ -239,11 +251,16 @@ std::optional<Sense> CopyManager::admit_locked(const std::optional<RecordKey>& k
 
 void CopyManager::finish(std::uint64_t job_id, const CopyOutcome& outcome) {
   std::vector<std::function<void()>> waiting;
+  CopyEvent event;
   {
     std::lock_guard lock(mutex_);
     auto running = running_.find(job_id);
     if (running == running_.end()) return;
     waiting = std::move(running->second.when_finished);
+    event = running->second.event;
+    event.kind = CopyEvent::Kind::kFinished;
+    event.outcome = outcome;
+    event.elapsed = std::chrono::steady_clock::now() - running->second.started;
     if (running->second.key) {
       auto it = records_.find(*running->second.key);
       // The record may be gone (nexus loss, LU reset) or belong to a later copy.
@@ -255,6 +272,7 @@ void CopyManager::finish(std::uint64_t job_id, const CopyOutcome& outcome) {
     running_.erase(running);
     if (running_.empty()) all_finished_.notify_all();
   }
+  if (observer_) observer_(event);
   for (auto& wake : waiting) wake();
 }
 

@@ -47,6 +47,7 @@
 //     A stopped copy reports COPY OPERATION STATUS 60h with completion status TASK ABORTED.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -92,6 +93,22 @@ struct CopyOutcome {
   std::optional<scsi::Sense> sense;  // kCompletedWithErrors and kTerminated
 };
 
+// What the copy manager tells its observer (the gateway logs it): a copy has started, or
+// has ended and how. Delivered outside the manager's lock, on the thread that started or
+// finished the copy.
+struct CopyEvent {
+  enum class Kind { kStarted, kFinished };
+  Kind kind = Kind::kStarted;
+  std::string initiator_port;
+  std::uint64_t lun = 0;                 // the LU the EXTENDED COPY was sent to
+  std::optional<std::uint32_t> list_id;  // none for LIST ID USAGE 11b
+  scsi::ListIdFormat format = scsi::ListIdFormat::kLid1;
+  bool background = false;                        // LID4 IMMED=1
+  std::size_t segments = 0;                       // in the list
+  CopyOutcome outcome;                            // kFinished
+  std::chrono::steady_clock::duration elapsed{};  // kFinished
+};
+
 class CopyManager : public std::enable_shared_from_this<CopyManager> {
  public:
   static constexpr std::size_t kMaxRecordsPerNexus = 32;
@@ -117,6 +134,11 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   void nexus_lost(const ItNexus& nexus);
   // Stops every copy and waits until each has finished (the target is going away).
   void shutdown();
+
+  // Set before the first command arrives (not synchronised with running copies).
+  void set_observer(std::function<void(const CopyEvent&)> observer) {
+    observer_ = std::move(observer);
+  }
 
   // Copies running now (for tests and logs).
   std::size_t running_count() const;
@@ -149,6 +171,8 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
     bool background = false;
     std::optional<RecordKey> key;
     std::vector<std::function<void()>> when_finished;  // COPY OPERATION ABORTs waiting
+    CopyEvent event;                                   // what the observer was told at the start
+    std::chrono::steady_clock::time_point started;
   };
 
   ScsiResponse extended_copy(const ScsiCommand& command, scsi::ListIdFormat format,
@@ -183,6 +207,7 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   std::map<std::uint64_t, Running> running_;  // by job id
   std::uint64_t next_sequence_ = 1;
   std::uint64_t next_job_id_ = 1;
+  std::function<void(const CopyEvent&)> observer_;
   CopyScheduler scheduler_;
   DelayedTasks retry_timer_;
 };

@@ -488,4 +488,35 @@ TEST_CASE(
   CHECK(manager->running_count() == 0);
 }
 
+TEST_CASE("The copy manager's observer hears every copy start and end, with its outcome",
+          "[translate][xcopy][lid4]") {
+  CopyHarness h;
+  std::mutex mutex;
+  std::vector<translate::CopyEvent> events;
+  h.target.copy_manager()->set_observer([&](const translate::CopyEvent& e) {
+    std::lock_guard lock(mutex);
+    events.push_back(e);
+  });
+  check_good(xcopy(h, 0, list_of({cscd_for(h.naa(0))}, {segment(0, 0, 0, 100, 10)}, 3)));
+  h.faults->add_rule(
+      nvme::FaultRule::fail_command(1, nvme::Status::media(0x81, true), 0, nvme::kOpcodeCopy));
+  auto failing = lid4(list_of({cscd_for(h.naa(0))}, {segment(0, 0, 0, 100, 10)}, 4));
+  CHECK(start_xcopy(h, 1, failing).get().status == scsi::Status::kCheckCondition);
+  std::lock_guard lock(mutex);
+  REQUIRE(events.size() == 4);
+  CHECK(events[0].kind == translate::CopyEvent::Kind::kStarted);
+  CHECK(events[0].list_id == std::optional<std::uint32_t>(3));
+  CHECK(events[0].initiator_port == h.nexus->initiator_port);
+  CHECK(events[0].segments == 1);
+  CHECK(events[1].kind == translate::CopyEvent::Kind::kFinished);
+  CHECK(events[1].outcome.result == translate::CopyOutcome::Result::kCompleted);
+  CHECK(events[1].outcome.progress.bytes == 10 * 512);
+  CHECK(events[3].kind == translate::CopyEvent::Kind::kFinished);
+  CHECK(events[3].lun == 1);
+  CHECK(events[3].format == scsi::ListIdFormat::kLid4);
+  CHECK(events[3].outcome.result == translate::CopyOutcome::Result::kCompletedWithErrors);
+  REQUIRE(events[3].outcome.sense.has_value());
+  CHECK(events[3].outcome.sense->asc == 0x0D);
+}
+
 }  // namespace xg::test
