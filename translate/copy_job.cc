@@ -84,7 +84,6 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
 
  private:
   struct Failure {
-    std::size_t step = 0;
     nvme::Status status;
     bool read_side = false;
   };
@@ -407,7 +406,7 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
       // After stop() a failing command is one the stop cut short (held, aborted): the
       // outcome is the stop, with the progress the commands made.
       if (!status.ok() && !failure_ && !stopped_) {
-        failure_ = Failure{index, status, read_side || read_side_status(status)};
+        failure_ = Failure{status, read_side || read_side_status(status)};
       }
     }
     launch();

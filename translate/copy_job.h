@@ -41,8 +41,8 @@ struct CopyJobRequest {
   std::uint64_t job_id = 0;  // the manager's handle: finish() names it
   scsi::ExtendedCopyList list;
   std::uint64_t lun = 0;  // the LU the EXTENDED COPY was sent to (CSCD ID FFFFh)
-  // The target's LUs that CSCDs may name (CopyManager::endpoints()); the job is created
-  // under the manager's lock, so it gets them rather than asking.
+  // The target's LUs that CSCDs may name; the job is created under the manager's lock,
+  // so it gets them rather than asking.
   std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> endpoints;
   bool descriptor_sense = false;
   std::uint32_t transfer_length = 0;  // PARAMETER LIST LENGTH, for the response

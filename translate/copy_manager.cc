@@ -79,11 +79,6 @@ const CopyEndpoint* CopyManager::endpoint(std::uint64_t lun) const {
   return it == endpoints_.end() ? nullptr : &it->second;
 }
 
-std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> CopyManager::endpoints() const {
-  std::lock_guard lock(mutex_);
-  return endpoints_locked();
-}
-
 std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> CopyManager::endpoints_locked() const {
   std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> out;
   for (const auto& [lun, e] : endpoints_) out.emplace_back(lun, &e);
@@ -372,14 +367,23 @@ ScsiResponse no_such_list_id(bool descriptor_sense) {
 
 }  // namespace
 
+const CopyManager::Record* CopyManager::visible_record_locked(const RecordKey& key,
+                                                              scsi::ListIdFormat asked) const {
+  auto it = records_.find(key);
+  if (it == records_.end()) return nullptr;
+  // LID1 service actions see only LID1 records; the LID4 ones see both.
+  if (asked == scsi::ListIdFormat::kLid1 && it->second.format != scsi::ListIdFormat::kLid1) {
+    return nullptr;
+  }
+  return &it->second;
+}
+
 ScsiResponse CopyManager::copy_status_lid1(const RecordKey& key, std::uint32_t allocation_length,
                                            bool descriptor_sense) {
   std::lock_guard lock(mutex_);
-  auto it = records_.find(key);
-  if (it == records_.end() || it->second.format != scsi::ListIdFormat::kLid1) {
-    return no_such_list_id(descriptor_sense);
-  }
-  const Record& record = it->second;
+  const Record* found = visible_record_locked(key, scsi::ListIdFormat::kLid1);
+  if (found == nullptr) return no_such_list_id(descriptor_sense);
+  const Record& record = *found;
   const CopyProgress progress = progress_locked(record);
   scsi::CopyStatusLid1 status;
   status.copy_command_status = record.running ? scsi::CopyCommandStatus::kInProgress
@@ -433,9 +437,9 @@ scsi::CopyStatusLid4 CopyManager::lid4_status_locked(const Record& record) const
 ScsiResponse CopyManager::copy_status_lid4(const RecordKey& key, std::uint32_t allocation_length,
                                            bool descriptor_sense) {
   std::lock_guard lock(mutex_);
-  auto it = records_.find(key);
-  if (it == records_.end()) return no_such_list_id(descriptor_sense);
-  return ScsiResponse::with_data(scsi::encode_copy_status_lid4(lid4_status_locked(it->second)),
+  const Record* record = visible_record_locked(key, scsi::ListIdFormat::kLid4);
+  if (record == nullptr) return no_such_list_id(descriptor_sense);
+  return ScsiResponse::with_data(scsi::encode_copy_status_lid4(lid4_status_locked(*record)),
                                  allocation_length);
 }
 
@@ -445,30 +449,25 @@ ScsiResponse CopyManager::copy_status_lid4(const RecordKey& key, std::uint32_t a
 ScsiResponse CopyManager::copy_data(const RecordKey& key, scsi::ListIdFormat format,
                                     std::uint32_t allocation_length, bool descriptor_sense) {
   std::lock_guard lock(mutex_);
-  auto it = records_.find(key);
-  if (it == records_.end() ||
-      (format == scsi::ListIdFormat::kLid1 && it->second.format != scsi::ListIdFormat::kLid1)) {
-    return no_such_list_id(descriptor_sense);
-  }
+  const Record* record = visible_record_locked(key, format);
+  if (record == nullptr) return no_such_list_id(descriptor_sense);
   if (format == scsi::ListIdFormat::kLid1) {
     return ScsiResponse::with_data(scsi::encode_copy_data_lid1({}), allocation_length);
   }
   scsi::CopyDataLid4 data;
-  data.status = lid4_status_locked(it->second);
+  data.status = lid4_status_locked(*record);
   return ScsiResponse::with_data(scsi::encode_copy_data_lid4(data), allocation_length);
 }
 
 ScsiResponse CopyManager::failure_details(const RecordKey& key, std::uint32_t allocation_length,
                                           bool descriptor_sense) {
   std::lock_guard lock(mutex_);
-  auto it = records_.find(key);
-  if (it == records_.end() || it->second.format != scsi::ListIdFormat::kLid1) {
-    return no_such_list_id(descriptor_sense);
-  }
+  const Record* record = visible_record_locked(key, scsi::ListIdFormat::kLid1);
+  if (record == nullptr) return no_such_list_id(descriptor_sense);
   std::optional<scsi::CopyFailureDetailsLid1> details;
-  if (!it->second.running && it->second.outcome.sense) {
+  if (!record->running && record->outcome.sense) {
     details = scsi::CopyFailureDetailsLid1{scsi::Status::kCheckCondition,
-                                           scsi::encode_fixed(*it->second.outcome.sense)};
+                                           scsi::encode_fixed(*record->outcome.sense)};
   }
   return ScsiResponse::with_data(scsi::encode_failure_details_lid1(details), allocation_length);
 }

@@ -147,10 +147,11 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   // Runs a copy's delayed retries (translate/copy_retry.h).
   DelayedTasks& retry_timer() { return retry_timer_; }
 
+  // The endpoint of a LU (tests read its designators and device).
+  const CopyEndpoint* endpoint(std::uint64_t lun) const;
+
   // ---- used by the copy job (copy_job.cc) ----
   using RecordKey = std::tuple<std::string, std::string, std::uint64_t, std::uint32_t>;
-  const CopyEndpoint* endpoint(std::uint64_t lun) const;
-  std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> endpoints() const;
   // The job ended (exactly once per job): record its outcome, wake who waits for it.
   void finish(std::uint64_t job_id, const CopyOutcome& outcome);
 
@@ -189,6 +190,8 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   ScsiResponse copy_data(const RecordKey& key, scsi::ListIdFormat format,
                          std::uint32_t allocation_length, bool descriptor_sense);
   scsi::CopyStatusLid4 lid4_status_locked(const Record& record) const;
+  // The record `key` names, if the service action family `asked` may see it.
+  const Record* visible_record_locked(const RecordKey& key, scsi::ListIdFormat asked) const;
   ScsiResponse failure_details(const RecordKey& key, std::uint32_t allocation_length,
                                bool descriptor_sense);
   // The progress of a record: live from its job while it runs.
