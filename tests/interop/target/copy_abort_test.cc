@@ -96,13 +96,11 @@ struct CopyTargetUnderTest {
   ~CopyTargetUnderTest() {
     server->stop();
     thread.join();
-    // The devices go before the server: a finished copy job can keep its command's
-    // completion, and with it the gateway Connection, alive until its last NVMe
-    // completion handler is destroyed on a device thread; the Connection must not be
-    // destroyed after the Server's io_context (heap-use-after-free in ~Connection's
-    // timer, seen under load with target_test.cc's order). Joining the device threads
-    // first leaves the last reference with this thread while the io_context exists.
-    // Nothing submits any more (the server has stopped); the LUs only refer to them.
+    // The devices go before the server, so no device thread can hold the last reference
+    // to a gateway Connection once the Server's io_context is gone. That happened while a
+    // finished copy job kept its command's completion (a heap-use-after-free in
+    // ~Connection's timer, fixed in f15d4d3); the order stays as a belt. Nothing submits
+    // any more (the server has stopped); the LUs only refer to the devices.
     faults.reset();  // waits for the commands it passed on, joins its scheduler
     device.reset();
     server.reset();
