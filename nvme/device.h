@@ -70,6 +70,15 @@ class Device {
   // receives the Compare's completion if it failed (miscompare: SCT 2h SC 85h), else the
   // Write's.
   virtual void submit_fused(Command compare, Command write, CompletionHandler done) = 0;
+
+  // The most data bytes one command may carry on this device's host path, a limit that
+  // can be below what the controller's MDTS allows; 0 = MDTS alone limits it. Linux
+  // passthrough is the reason: the kernel maps a command's buffer as it is, one page per
+  // segment unless pages happen to be physically adjacent, and refuses (EINVAL, before the
+  // controller sees it) a request over the queue's max_segments or max_hw_sectors_kb,
+  // where ordinary block I/O would have been split. Callers cut every transfer by
+  // min(MDTS, this).
+  virtual std::uint32_t max_host_transfer_bytes() const { return 0; }
 };
 
 // Submits and waits. For tools and tests only: never on the data path.

@@ -174,6 +174,15 @@ std::uint32_t EmulatedDevice::max_transfer_bytes() const {
   return kMemoryPageSize << std::min<std::uint8_t>(mdts, 19);
 }
 
+std::uint32_t EmulatedDevice::max_host_transfer_bytes() const {
+  return config_.controller.host_max_transfer_bytes;
+}
+
+bool EmulatedDevice::over_host_limit(const Command& command) const {
+  const std::uint32_t limit = max_host_transfer_bytes();
+  return limit != 0 && command.data.size() > limit;
+}
+
 EmulatedDevice::Namespace* EmulatedDevice::find(std::uint32_t nsid) {
   const auto it = namespaces_.find(nsid);
   return it == namespaces_.end() ? nullptr : it->second.get();
@@ -188,6 +197,7 @@ Completion EmulatedDevice::execute_command(const Command& command) {
                      opcode == kOpcodeVerify || opcode == kOpcodeWriteZeroes ||
                      opcode == kOpcodeDatasetManagement || opcode == kOpcodeCopy;
   if (!known) return done(Status::invalid_command_opcode());
+  if (over_host_limit(command)) return done(Status::invalid_field_in_command());
   if (command.sqe.fuse != Fuse::kNormal) {
     // A lone half of a fused pair: the other half never arrives through submit().
     return done(Status::generic(kScCommandAbortedDueToMissingFusedCommand, false));
@@ -353,7 +363,8 @@ Completion EmulatedDevice::execute_fused(const Command& compare, const Command& 
   // namespace and LBA range.
   if (!c || !w || c->opcode != kOpcodeCompare || w->opcode != kOpcodeWrite ||
       compare.sqe.fuse != Fuse::kFirst || write.sqe.fuse != Fuse::kSecond ||
-      c->nsid != w->nsid || c->slba != w->slba || c->nlb != w->nlb) {
+      c->nsid != w->nsid || c->slba != w->slba || c->nlb != w->nlb ||
+      over_host_limit(compare) || over_host_limit(write)) {
     return done(Status::invalid_field_in_command());
   }
   Namespace* ns = find(c->nsid);

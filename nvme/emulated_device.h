@@ -62,6 +62,10 @@ struct EmulatedControllerConfig {
   std::uint8_t mdts = 7;             // 2^7 x 4 KiB = 512 KiB per transfer; 0 = no limit
   bool cross_namespace_copy = false;  // OCFS/CDFE 2h and 3h
   unsigned threads = 2;              // worker threads (at least 1)
+  // Like a host path's own per-command limit (Device::max_host_transfer_bytes): a command
+  // whose data buffer is larger is refused with Invalid Field in Command (what Linux
+  // passthrough's EINVAL maps to). 0 = none. For tests of callers that must respect it.
+  std::uint32_t host_max_transfer_bytes = 0;
 };
 
 struct EmulatedDeviceConfig {
@@ -86,6 +90,7 @@ class EmulatedDevice final : public Device {
   // Compare and Write under the namespace's exclusive lock. Completes with the Compare's
   // status if it failed (the Write is not done), else with the Write's.
   void submit_fused(Command compare, Command write, CompletionHandler done) override;
+  std::uint32_t max_host_transfer_bytes() const override;
 
   std::uint32_t max_transfer_bytes() const;  // 0 = no limit
 
@@ -114,6 +119,7 @@ class EmulatedDevice final : public Device {
   Completion flush(std::uint32_t nsid);
   Completion copy(Namespace& ns, const Command& command);
   Namespace* find(std::uint32_t nsid);
+  bool over_host_limit(const Command& command) const;
 
   EmulatedDeviceConfig config_;
   std::vector<std::uint8_t> identify_controller_;

@@ -68,6 +68,12 @@ FaultRule FaultRule::hold(std::uint64_t nth, std::optional<std::uint8_t> opcode)
   return r;
 }
 
+FaultRule FaultRule::hold_from(std::uint64_t nth, std::optional<std::uint8_t> opcode) {
+  FaultRule r = hold(nth, opcode);
+  r.and_later = true;
+  return r;
+}
+
 // ---- Lifetime and the scheduler thread --------------------------------------------
 
 FaultInjectingDevice::FaultInjectingDevice(Device& inner) : inner_(inner) {
@@ -165,6 +171,11 @@ void FaultInjectingDevice::set_qemu72(bool on) {
   qemu72_ = on;
 }
 
+std::uint64_t FaultInjectingDevice::delayed_count() const {
+  std::lock_guard lock(mutex_);
+  return delayed_;
+}
+
 std::size_t FaultInjectingDevice::held_count() const {
   std::lock_guard lock(mutex_);
   return held_.size();
@@ -198,8 +209,11 @@ FaultInjectingDevice::Decision FaultInjectingDevice::decide(std::uint8_t opcode)
     const FaultRule& rule = state.rule;
     if (rule.opcode && *rule.opcode != opcode) continue;
     ++state.matched;
-    if (rule.nth != 0 && state.matched != rule.nth) continue;
+    if (rule.nth != 0 && state.matched != rule.nth && !(rule.and_later && state.matched > rule.nth)) {
+      continue;
+    }
     if (rule.kind == FaultRule::Kind::kLatency) {
+      if (decision.latency.count() == 0) ++delayed_;
       decision.latency += rule.latency;
     } else if (!decision.fault) {
       decision.fault = rule;
@@ -219,6 +233,10 @@ std::vector<std::uint32_t> FaultInjectingDevice::namespace_ids() const {
 }
 std::span<const std::uint8_t> FaultInjectingDevice::identify_namespace(std::uint32_t nsid) const {
   return inner_.identify_namespace(nsid);
+}
+
+std::uint32_t FaultInjectingDevice::max_host_transfer_bytes() const {
+  return inner_.max_host_transfer_bytes();
 }
 
 void FaultInjectingDevice::submit(Command command, CompletionHandler done) {

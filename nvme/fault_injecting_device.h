@@ -6,7 +6,7 @@
 // Rules (add_rule(); thread-safe, evaluated in the order added). A rule matches a command
 // when its opcode filter is empty or equal to the command's opcode; each rule counts the
 // commands it has matched (1, 2, ...) and fires on match number `nth`, or on every match
-// when `nth` is 0:
+// when `nth` is 0 (from `nth` on when `and_later` is set):
 //   kFailCommand      complete with `status` and `dw0` without reaching the inner device
 //   kFailCopyAtRange  (Copy only) run ranges 0..range-1 on the inner device (NR rewritten,
 //                     the descriptor buffer cut to those ranges), then complete with
@@ -47,6 +47,7 @@ struct FaultRule {
   enum class Kind { kFailCommand, kFailCopyAtRange, kLatency, kHold };
   Kind kind = Kind::kFailCommand;
   std::uint64_t nth = 0;                // 1-based match number; 0 = every match
+  bool and_later = false;               // also every match after `nth`
   std::optional<std::uint8_t> opcode;   // empty = any opcode
   Status status = Status::internal_error();
   std::uint32_t dw0 = 0;                // kFailCommand
@@ -59,6 +60,9 @@ struct FaultRule {
   static FaultRule latency_for(std::chrono::microseconds latency, std::uint64_t nth = 0,
                                std::optional<std::uint8_t> opcode = std::nullopt);
   static FaultRule hold(std::uint64_t nth, std::optional<std::uint8_t> opcode = std::nullopt);
+  // Holds match `nth` and every later one: the first nth - 1 pass, then nothing does.
+  static FaultRule hold_from(std::uint64_t nth,
+                             std::optional<std::uint8_t> opcode = std::nullopt);
 };
 
 class FaultInjectingDevice final : public Device {
@@ -75,6 +79,8 @@ class FaultInjectingDevice final : public Device {
   // Completes every held command with 0x0007; returns how many.
   std::size_t release_held();
   std::size_t held_count() const;
+  // Commands a latency rule delayed (so tests can tell which were, without a clock).
+  std::uint64_t delayed_count() const;
   // Commands seen per opcode (a fused pair counts its Compare and its Write).
   std::uint64_t commands_seen(std::uint8_t opcode) const;
 
@@ -84,6 +90,7 @@ class FaultInjectingDevice final : public Device {
   std::span<const std::uint8_t> identify_namespace(std::uint32_t nsid) const override;
   void submit(Command command, CompletionHandler done) override;
   void submit_fused(Command compare, Command write, CompletionHandler done) override;
+  std::uint32_t max_host_transfer_bytes() const override;
 
  private:
   struct RuleState {
@@ -124,6 +131,7 @@ class FaultInjectingDevice final : public Device {
   std::vector<RuleState> rules_;
   bool qemu72_ = false;
   std::map<std::uint8_t, std::uint64_t> seen_;
+  std::uint64_t delayed_ = 0;
   std::vector<Held> held_;
   std::vector<Timed> timers_;  // a min-heap on (due, sequence)
   std::uint64_t sequence_ = 0;

@@ -63,6 +63,7 @@ DeviceReport make_device_report(const nvme::Device& device) {
     return report;
   }
   report.controller = controller_report(controller.value());
+  report.controller.host_max_transfer_bytes = device.max_host_transfer_bytes();
   if (!report.controller.copy) {
     report.problems.push_back("the controller does not support Copy (ONCS bit 8 clear): "
                               "xgate cannot offload copies to this device");

@@ -63,6 +63,8 @@ struct ControllerReport {
   std::string firmware;
   std::uint8_t mdts = 0;
   std::uint64_t max_transfer_bytes = 0;  // 2^MDTS x 4 KiB; 0 = no limit
+  // The host path's own per-command limit (nvme::Device::max_host_transfer_bytes); 0 = none.
+  std::uint64_t host_max_transfer_bytes = 0;
   std::uint16_t oncs = 0;
   std::uint16_t ocfs = 0;
   bool copy = false;                         // ONCS bit 8

@@ -23,7 +23,8 @@ scsi::Sense power_on_reset() { return scsi::Sense::unit_attention(0x29, 0x00); }
 scsi::Sense mode_parameters_changed() { return scsi::Sense::unit_attention(0x2A, 0x01); }
 scsi::Sense capacity_data_changed() { return scsi::Sense::unit_attention(0x2A, 0x09); }
 
-Geometry geometry_of(const nvme::IdentifyController& ctrl, const nvme::IdentifyNamespace& ns) {
+Geometry geometry_of(const nvme::IdentifyController& ctrl, const nvme::IdentifyNamespace& ns,
+                     std::uint32_t max_host_transfer_bytes) {
   Geometry g;
   g.blocks = ns.nsze;
   g.block_size = ns.logical_block_size();
@@ -32,6 +33,11 @@ Geometry geometry_of(const nvme::IdentifyController& ctrl, const nvme::IdentifyN
     // MDTS in units of CAP.MPSMIN, assumed 4 KiB like device_report.h.
     per_io = std::min<std::uint64_t>(
         per_io, (std::uint64_t{kAssumedMinimumPageSize} << ctrl.mdts) / g.block_size);
+  }
+  // The host path's own limit (Linux passthrough: max_segments pages), often a page or
+  // two below MDTS; a command over it never reaches the controller (nvme/device.h).
+  if (max_host_transfer_bytes != 0) {
+    per_io = std::min<std::uint64_t>(per_io, max_host_transfer_bytes / g.block_size);
   }
   g.blocks_per_io = static_cast<std::uint32_t>(std::max<std::uint64_t>(per_io, 1));
   // NSFEAT bit 4 (OPTPERF): NPWG is the preferred write granularity, the closest NVMe
@@ -206,7 +212,7 @@ void NvmeLu::capacity_changed() {
   auto ctrl = nvme::decode_identify_controller(device_.identify_controller());
   auto ns = nvme::decode_identify_namespace(device_.identify_namespace(nsid_));
   std::lock_guard lock(mutex_);
-  if (ctrl && ns) geometry_ = geometry_of(*ctrl, *ns);
+  if (ctrl && ns) geometry_ = geometry_of(*ctrl, *ns, device_.max_host_transfer_bytes());
   queue_unit_attention_locked(capacity_data_changed(), nullptr);
 }
 
@@ -339,7 +345,8 @@ std::unique_ptr<NvmeLogicalUnit> make_nvme_logical_unit(nvme::Device& device, st
     identity.unique_name = device.name() + "/" + std::to_string(nsid);
   }
   return std::make_unique<detail::NvmeLu>(device, nsid, std::move(identity),
-                                          detail::geometry_of(*ctrl, *ns),
+                                          detail::geometry_of(*ctrl, *ns,
+                                                              device.max_host_transfer_bytes()),
                                           detail::capabilities_of(*ctrl, *ns));
 }
 

@@ -48,7 +48,8 @@ inline constexpr std::uint64_t kMaxWriteSameBlocks = 1ULL << 22;
 struct Geometry {
   std::uint64_t blocks = 0;            // NSZE
   std::uint32_t block_size = 512;      // 2^LBADS of the current format
-  std::uint32_t blocks_per_io = 0;     // largest NVMe Read/Write: min(MDTS, 65,536 blocks)
+  std::uint32_t blocks_per_io = 0;     // largest NVMe Read/Write: min(MDTS, host path
+                                       // limit, 65,536 blocks)
   std::uint8_t physical_exponent = 0;  // LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT
 };
 

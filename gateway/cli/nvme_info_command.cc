@@ -101,6 +101,10 @@ std::string render_nvme_info_text(const std::vector<NvmeInfoEntry>& entries) {
         << (c.max_transfer_bytes == 0 ? std::string("no limit")
                                       : bytes_text(c.max_transfer_bytes) + " per command")
         << ", assuming 4 KiB CAP.MPSMIN)\n";
+    if (c.host_max_transfer_bytes != 0) {
+      out << "  host path limit     " << bytes_text(c.host_max_transfer_bytes)
+          << " per command (kernel request queue: max_segments, max_hw_sectors_kb)\n";
+    }
     for (const auto& ns : r.namespaces) render_namespace(out, ns);
     for (const auto& problem : r.problems) out << "  problem: " << problem << "\n";
   }
@@ -130,6 +134,7 @@ std::string render_nvme_info_json(const std::vector<NvmeInfoEntry>& entries) {
                        {"volatile_write_cache", c.volatile_write_cache},
                        {"mdts", c.mdts},
                        {"max_transfer_bytes", c.max_transfer_bytes},
+                       {"host_max_transfer_bytes", c.host_max_transfer_bytes},
                        {"namespaces", namespaces},
                        {"problems", entry.report.problems}});
   }

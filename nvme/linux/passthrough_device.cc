@@ -17,6 +17,7 @@
 
 #include "nvme/identify.h"
 #include "nvme/linux/passthrough_engine.h"
+#include "nvme/linux/queue_limits.h"
 #include "nvme/spec.h"
 
 namespace xg::nvme {
@@ -184,6 +185,25 @@ base::Result<base::Ok, PassthroughError> identify_node(NamespaceNode& node,
   return base::Ok{};
 }
 
+// The most data one command may carry on every node (queue_limits.h), with a note when a
+// node's queue limits could not be read and the kernel default was assumed.
+std::uint32_t host_transfer_limit(const std::vector<std::unique_ptr<NamespaceNode>>& nodes,
+                                  std::vector<std::string>& notes) {
+  const auto page = static_cast<std::uint32_t>(::sysconf(_SC_PAGESIZE));
+  std::uint32_t limit = UINT32_MAX;
+  for (const auto& node : nodes) {
+    auto limits = linux_queue::read_queue_limits(node->path);
+    if (!limits) {
+      notes.push_back(node->path + ": request queue limits not readable in sysfs; assuming " +
+                      std::to_string(linux_queue::kAssumedMaxSegments) +
+                      " segments per command");
+      limits = linux_queue::QueueLimits{};
+    }
+    limit = std::min(limit, linux_queue::transfer_limit(*limits, page));
+  }
+  return limit;
+}
+
 }  // namespace
 
 class PassthroughDevice::Impl {
@@ -226,6 +246,7 @@ class PassthroughDevice::Impl {
   std::vector<std::string> notes;
   std::atomic<int> last_errno{0};
   std::uint32_t timeout_ms = 0;
+  std::uint32_t max_host_transfer_bytes = 0;  // queue_limits.h; the smallest of the nodes'
 };
 
 base::Result<std::unique_ptr<PassthroughDevice>, PassthroughError> PassthroughDevice::open(
@@ -282,6 +303,7 @@ base::Result<std::unique_ptr<PassthroughDevice>, PassthroughError> PassthroughDe
                             "every Copy");
     }
   }
+  impl->max_host_transfer_bytes = host_transfer_limit(impl->nodes, impl->notes);
   if (options.path != SubmissionPath::kIoctl) {
     std::string why;
     impl->engine = passthrough::make_uring_engine(options.queue_depth, options.timeout_ms,
@@ -371,6 +393,10 @@ void PassthroughDevice::submit_fused(Command compare, Command write, CompletionH
                               });
         });
   });
+}
+
+std::uint32_t PassthroughDevice::max_host_transfer_bytes() const {
+  return impl_->max_host_transfer_bytes;
 }
 
 SubmissionPath PassthroughDevice::path() const { return impl_->path; }

@@ -108,6 +108,9 @@ class PassthroughDevice final : public Device {
   std::span<const std::uint8_t> identify_namespace(std::uint32_t nsid) const override;
   void submit(Command command, CompletionHandler done) override;
   void submit_fused(Command compare, Command write, CompletionHandler done) override;
+  // From the namespaces' request queues at open() (queue_limits.h): (max_segments - 1)
+  // pages, at most max_hw_sectors_kb; 504 KiB on QEMU's controller under Linux 6.1.
+  std::uint32_t max_host_transfer_bytes() const override;
 
   // The path in use after open() (never kAuto).
   SubmissionPath path() const;

@@ -47,6 +47,36 @@ TEST_CASE("XCOPY: across LUs without cross-namespace Copy the data mover does it
   }
 }
 
+// The data mover's Reads and Writes obey the host path's per-command limit as the LU's own
+// I/O does (nvme/device.h max_host_transfer_bytes): QEMU's 512 KiB MDTS under Linux
+// passthrough carries at most 504 KiB per command, and a mover that cut by MDTS alone
+// failed between two LUs with COPY ABORTED 0D/01.
+TEST_CASE("XCOPY: across LUs the data mover cuts by the host path limit below MDTS "
+          "(8195 blocks, 504 KiB commands under a 512 KiB MDTS), data intact",
+          "[translate][xcopy]") {
+  CopyDeviceLimits limits;
+  limits.capacity = 16384;
+  limits.mdts = 7;                              // 512 KiB = 1024 blocks
+  limits.host_max_transfer_bytes = 126 * 4096;  // 1008 blocks
+  CopyHarness h(limits);
+  const Bytes data = pattern(8, 8195, 512);
+  for (std::uint64_t done = 0; done < 8195; done += 1000) {
+    const std::size_t n = std::min<std::uint64_t>(1000, 8195 - done);
+    Bytes piece(data.begin() + done * 512, data.begin() + (done + n) * 512);
+    h.io(1).write(7 + done, piece);
+  }
+  const auto list =
+      list_of({cscd_for(h.naa(0)), cscd_for(h.naa(1))}, {segment(0, 1, 7, 4099, 8195)});
+  check_good(xcopy(h, 0, list));
+  Bytes landed;
+  for (std::uint64_t done = 0; done < 8195; done += 1000) {
+    const Bytes piece = h.io(2).read(4099 + done, std::min<std::uint64_t>(1000, 8195 - done));
+    landed.insert(landed.end(), piece.begin(), piece.end());
+  }
+  CHECK(first_difference(landed, data) == -1);
+  CHECK(h.faults->commands_seen(nvme::kOpcodeRead) == 9);  // ceil(8195 / 1008)
+}
+
 TEST_CASE("XCOPY: processing errors are COPY ABORTED with the segment number, after the "
           "earlier segments were copied (SPC-4 5.17.7.4)", "[translate][xcopy]") {
   CopyHarness h;

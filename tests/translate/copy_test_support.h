@@ -26,6 +26,7 @@ struct CopyDeviceLimits {
   std::uint8_t msrc = 3;
   std::uint8_t mdts = 7;  // 2^7 x 4 KiB = 1024 blocks per Read/Write
   std::uint64_t capacity = 4096;
+  std::uint32_t host_max_transfer_bytes = 0;  // the device's host path limit (0 = none)
 };
 
 struct CopyHarness {
@@ -42,6 +43,7 @@ struct CopyHarness {
     nvme::EmulatedDeviceConfig config;
     config.controller.cross_namespace_copy = limits.cross_namespace;
     config.controller.mdts = limits.mdts;
+    config.controller.host_max_transfer_bytes = limits.host_max_transfer_bytes;
     for (std::uint32_t nsid : {1U, 2U}) {
       nvme::EmulatedNamespaceConfig ns;
       ns.nsid = nsid;

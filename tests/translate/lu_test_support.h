@@ -51,6 +51,9 @@ class RecordingDevice final : public nvme::Device {
     controller_ = nvme::encode_identify_controller(id.value());
   }
   std::vector<std::uint32_t> namespace_ids() const override { return inner_.namespace_ids(); }
+  std::uint32_t max_host_transfer_bytes() const override {
+    return inner_.max_host_transfer_bytes();
+  }
   std::span<const std::uint8_t> identify_namespace(std::uint32_t nsid) const override {
     if (!namespace_.empty() && nsid == 1) return namespace_;
     return inner_.identify_namespace(nsid);
@@ -140,6 +143,7 @@ struct LuConfig {
   bool hide_fused = false;         // FUSES bit 0 hidden
   std::optional<std::uint16_t> npwg;  // NSFEAT OPTPERF with this NPWG (0's based)
   bool hide_vwc = false;           // no volatile write cache (VWC bit 0 clear)
+  std::uint32_t host_max_transfer_bytes = 0;  // the device's host path limit (0 = none)
 };
 
 inline std::shared_ptr<const ItNexus> nexus_named(const std::string& initiator,
@@ -156,6 +160,7 @@ class LuHarness {
   explicit LuHarness(LuConfig config = {}) : config_(config) {
     nvme::EmulatedDeviceConfig dc;
     dc.controller.mdts = config.mdts;
+    dc.controller.host_max_transfer_bytes = config.host_max_transfer_bytes;
     nvme::EmulatedNamespaceConfig ns;
     ns.nsid = 1;
     ns.path = dir_.file("ns1.img");

@@ -98,6 +98,31 @@ TEST_CASE("LU: the largest transfer (MAXIMUM TRANSFER LENGTH 4096 blocks) -> 256
   CHECK(first_difference(r.data_in, data) == -1);
 }
 
+// Linux passthrough refuses a command whose buffer needs more than max_segments pages
+// (nvme/linux/queue_limits.h): on QEMU's controller MDTS is 512 KiB but 127 segments carry
+// at most 504 KiB of an unaligned buffer. The LU must cut by that limit, not MDTS alone.
+TEST_CASE("LU: READ/WRITE(16) of 2048 blocks are cut by the host path limit below MDTS "
+          "(504 KiB under a 512 KiB MDTS), data intact", "[translate][lu][io][split]") {
+  LuConfig config;
+  config.capacity = 16384;
+  config.mdts = 7;                                   // 512 KiB = 1024 blocks
+  config.host_max_transfer_bytes = 126 * 4096;       // 1008 blocks
+  LuHarness h(config);
+  h.ready();
+  const Bytes data = pattern(11, 2048, 512);
+  check_good(h.run(cdb16(kWrite16, 0, 3, 2048), data));
+  const auto writes = h.recording().io(nvme::kOpcodeWrite);
+  REQUIRE(writes.size() == 3);
+  CHECK(writes[0].blocks() == 1008);
+  CHECK(writes[1].blocks() == 1008);
+  CHECK(writes[2].blocks() == 32);
+  const ScsiResponse r = h.run(cdb16(kRead16, 0, 3, 2048));
+  check_good(r);
+  CHECK(h.recording().count(nvme::kOpcodeRead) == 3);
+  CHECK(first_difference(r.data_in, data) == -1);
+  CHECK(first_difference(h.medium(3, 2048), data) == -1);
+}
+
 TEST_CASE("LU: READ(16) past the last LBA -> 21/00 LBA OUT OF RANGE", "[translate][lu][io]") {
   LuHarness h;
   h.ready();

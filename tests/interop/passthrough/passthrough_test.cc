@@ -28,6 +28,7 @@
 #include "nvme/linux/discovery.h"
 #include "nvme/linux/passthrough_device.h"
 #include "nvme/linux/passthrough_engine.h"
+#include "nvme/linux/queue_limits.h"
 #include "tests/support/catch.h"
 #include "tests/support/vectors.h"
 
@@ -211,6 +212,44 @@ TEST_CASE("kernel command layout: Copy SQE -> nvme_passthru_cmd64 bytes, FUSE/PS
   CHECK(uring.data_len == 96);
 }
 
+TEST_CASE("queue limits: (max_segments - 1) pages, at most max_hw_sectors_kb, 127 segments "
+          "assumed when unknown", "[passthrough][host]") {
+  using linux_queue::QueueLimits;
+  using linux_queue::transfer_limit;
+  // QEMU's controller under Linux 6.1: MDTS 512 KiB, NVME_MAX_SEGS 127.
+  CHECK(transfer_limit(QueueLimits{512, 127}, 4096) == 126 * 4096);
+  CHECK(transfer_limit(QueueLimits{512, 129}, 4096) == 512 * 1024);
+  CHECK(transfer_limit(QueueLimits{128, 127}, 4096) == 128 * 1024);
+  CHECK(transfer_limit(QueueLimits{0, 0}, 4096) == 126 * 4096);
+  CHECK(transfer_limit(QueueLimits{0, 1}, 4096) == 4096);
+  CHECK(transfer_limit(QueueLimits{4096, 2048}, 65536) == 4096 * 1024);
+}
+
+TEST_CASE("queue limits: read from <sysfs>/block/nvmeXnY/queue for /dev/ngXnY, a missing "
+          "or garbled file -> nullopt", "[passthrough][host]") {
+  const auto root = std::filesystem::temp_directory_path() /
+                    ("xg-sysfs-" + std::to_string(::getpid()));
+  const auto queue = root / "block" / "nvme3n2" / "queue";
+  std::filesystem::create_directories(queue);
+  const auto put = [&](const char* name, const char* text) {
+    std::FILE* f = std::fopen((queue / name).c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fputs(text, f);
+    std::fclose(f);
+  };
+  put("max_hw_sectors_kb", "512\n");
+  put("max_segments", "127\n");
+  const auto limits = linux_queue::read_queue_limits("/dev/ng3n2", root.string());
+  REQUIRE(limits.has_value());
+  CHECK(limits->max_hw_sectors_kb == 512);
+  CHECK(limits->max_segments == 127);
+  CHECK_FALSE(linux_queue::read_queue_limits("/dev/ng3n1", root.string()).has_value());
+  CHECK_FALSE(linux_queue::read_queue_limits("/dev/nvme3n2", root.string()).has_value());
+  put("max_segments", "many\n");
+  CHECK_FALSE(linux_queue::read_queue_limits("/dev/ng3n2", root.string()).has_value());
+  std::filesystem::remove_all(root);
+}
+
 TEST_CASE("discovery: block name nvmeXnY -> generic node /dev/ngXnY, anything else -> empty",
           "[passthrough][host][discovery]") {
   CHECK(generic_node_for("nvme0n1") == "/dev/ng0n1");
@@ -275,6 +314,30 @@ TEST_CASE("guest open: both namespaces of one controller, identify decodes, Copy
   auto ns = decode_identify_namespace(device->identify_namespace(2));
   REQUIRE(ns.has_value());
   if (const char* mssrl = std::getenv("HARNESS_NVME_MSSRL")) CHECK(ns->mssrl == std::atoi(mssrl));
+}
+
+TEST_CASE("guest: the host path limit is read from the namespaces' request queues, and a "
+          "Read of exactly that size from a buffer off a page boundary succeeds",
+          "[passthrough][guest]") {
+  const auto path = GENERATE(SubmissionPath::kIoUring, SubmissionPath::kIoctl);
+  auto device = open_guest(path);
+  const auto limits = linux_queue::read_queue_limits(guest_nodes().front());
+  REQUIRE(limits.has_value());
+  const std::uint32_t expected = linux_queue::transfer_limit(*limits, 4096);
+  CHECK(device->max_host_transfer_bytes() == expected);
+  CHECK(device->notes().empty());
+  // The worst case the limit is sized for: no page merges, a buffer 512 bytes into a page.
+  const std::uint32_t bs = block_size(*device, 1);
+  std::vector<std::uint8_t> backing(expected + 2 * 4096);
+  auto* base = backing.data();
+  const std::size_t skip = (4096 - reinterpret_cast<std::uintptr_t>(base) % 4096) % 4096 + 512;
+  std::span<std::uint8_t> window(base + skip, expected);
+  for (int round = 0; round < 8; ++round) {
+    const Completion c = execute(
+        *device, Command{must(build_read(1, 8 * round, expected / bs)), window});
+    INFO("round " << round << " errno " << device->last_errno());
+    CHECK(c.status.ok());
+  }
 }
 
 TEST_CASE("guest: 32 writes then 32 reads in flight at once, data round-trips",

@@ -8,7 +8,8 @@
 #      compare-and-write, fixed buffers, drain on destroy, libnvme discovery);
 #   2. the device conformance suite through io_uring, then forced to ioctl
 #      (XG_PASSTHROUGH_PATH). The suite accepts QEMU 7.2's Copy quirks itself
-#      (nvme-copy.md §7.3). Left out by default (XG_CONFORMANCE_FILTER overrides): the
+#      (QEMU 7.2 reports every asynchronous Copy failure as Internal Error 0x0006: hw/nvme
+#      overwrites the range status). Left out by default (XG_CONFORMANCE_FILTER overrides): the
 #      DSM-deallocate-reads-zeros case, because run-guest.sh's drives have QEMU's default
 #      discard=ignore, so QEMU reports DLFEAT "zeros" but keeps the data;
 #   3. xgate nvme-info on /dev/ng0n1 (text and --json) and on a block node (refused).
@@ -38,6 +39,8 @@ grep -q "MSSRL               $HARNESS_NVME_MSSRL blocks" $out && ok "nvme-info: 
 grep -q "MCL                 $HARNESS_NVME_MCL blocks" $out && ok "nvme-info: MCL" || bad "nvme-info: MCL"
 grep -q "MSRC                $((HARNESS_NVME_MSRC + 1)) source ranges" $out && ok "nvme-info: MSRC" || bad "nvme-info: MSRC"
 grep -q "serial              HARNESS0001" $out && ok "nvme-info: serial" || bad "nvme-info: serial"
+grep -q "^  host path limit     504 KiB per command" $out \
+    && ok "nvme-info: host path limit (126 pages: max_segments 127 on Linux 6.1)" || bad "nvme-info: host path limit"
 grep -q "MAXIMUM SEGMENT LENGTH $((HARNESS_NVME_MSSRL * HARNESS_NVME_LBS)) bytes" $out \
     && ok "nvme-info: MAXIMUM SEGMENT LENGTH = MSSRL x LBA size" || bad "nvme-info: segment length"
 if xgate nvme-info --json /dev/ng0n1,/dev/ng0n2 > /tmp/nvme-info.json 2>&1; then
