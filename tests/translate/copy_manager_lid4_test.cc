@@ -69,6 +69,20 @@ scsi::CopyStatusLid4 copy_status_lid4(CopyHarness& h, std::uint64_t lun, std::ui
   return status.value();
 }
 
+// Polls RECEIVE COPY STATUS(LID4) until `reached` holds. What a running copy shows depends
+// on which of its NVMe commands have completed, which a loaded machine can delay by any
+// amount: wait for the state, not for a time (the bound only turns a hang into a failure).
+template <typename Predicate>
+scsi::CopyStatusLid4 status_when(CopyHarness& h, std::uint32_t list_id, Predicate reached) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  scsi::CopyStatusLid4 status = copy_status_lid4(h, 0, list_id);
+  while (!reached(status) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    status = copy_status_lid4(h, 0, list_id);
+  }
+  return status;
+}
+
 bool ready(std::future<ScsiResponse>& f, int ms = 0) {
   return f.wait_for(std::chrono::milliseconds(ms)) == std::future_status::ready;
 }
@@ -175,10 +189,13 @@ TEST_CASE(
   check_good(r);
   CHECK(r.sense.empty());
   h.wait_held(1);
-  const scsi::CopyStatusLid4 running = copy_status_lid4(h, 0, 7);
+  // Command 3 is held, so the copy cannot finish; command 1 (segment 0) completes in its
+  // own time and the status then counts it while the copy still runs.
+  const scsi::CopyStatusLid4 running =
+      status_when(h, 7, [](const auto& s) { return s.operation_counter >= 1; });
   CHECK(running.copy_operation_status == scsi::CopyOperationStatus::kInProgressBackground);
   CHECK(running.estimated_status_update_delay != scsi::kStatusUpdateDelayCompleted);
-  CHECK(running.operation_counter >= 1);  // command 1 (segment 0) may still be running
+  CHECK(running.operation_counter >= 1);
   // A second list with the same ID, in either format, is a duplicate of a running one.
   check_sense(start_xcopy(h, 0, lid4(copy.list(h))).get(), Sense::operation_in_progress());
   check_sense(start_xcopy(h, 0, copy.list(h)).get(), Sense::operation_in_progress());
@@ -186,12 +203,8 @@ TEST_CASE(
   // error is in the status, not a deferred error.
   h.faults->clear_rules();
   h.faults->release_held();
-  scsi::CopyStatusLid4 done;
-  for (int i = 0; i < 10000; ++i) {
-    done = copy_status_lid4(h, 0, 7);
-    if (scsi::is_finished(done.copy_operation_status)) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  const scsi::CopyStatusLid4 done = status_when(
+      h, 7, [](const auto& s) { return scsi::is_finished(s.copy_operation_status); });
   CHECK(done.copy_operation_status == scsi::CopyOperationStatus::kCompletedWithErrors);
   CHECK(done.extended_copy_completion_status == scsi::Status::kCheckCondition);
   CHECK(done.segments_processed == 1);
