@@ -112,7 +112,7 @@ TEST_CASE("config: the embedded default is one target with two 1 GiB emulated LU
 
 TEST_CASE("config: examples/xgate.toml parses and describes the embedded default",
           "[gateway][config]") {
-  const auto root = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+  const auto root = std::filesystem::path(XG_SOURCE_DIR);
   auto config = load_config_file(root / "examples" / "xgate.toml");
   REQUIRE(config);
   ServeConfig expected = default_config();
