@@ -132,6 +132,11 @@ Sense Sense::completed_extended_copy_information(std::uint32_t segments) {
 Sense Sense::unit_attention(std::uint8_t asc, std::uint8_t ascq) {
   return make(SenseKey::kUnitAttention, asc, ascq);
 }
+Sense Sense::power_on_reset_or_bus_device_reset_occurred() { return unit_attention(0x29, 0x00); }
+Sense Sense::power_on_occurred() { return unit_attention(0x29, 0x01); }
+Sense Sense::bus_device_reset_function_occurred() { return unit_attention(0x29, 0x03); }
+Sense Sense::mode_parameters_changed() { return unit_attention(0x2A, 0x01); }
+Sense Sense::capacity_data_has_changed() { return unit_attention(0x2A, 0x09); }
 Sense Sense::not_ready(std::uint8_t asc, std::uint8_t ascq) {
   return make(SenseKey::kNotReady, asc, ascq);
 }
@@ -480,6 +485,8 @@ constexpr AscName kAscNames[] = {
     {0x26, 0x16, "FAST COPY NOT POSSIBLE"},
     {0x27, 0x00, "WRITE PROTECTED"},
     {0x29, 0x00, "POWER ON, RESET, OR BUS DEVICE RESET OCCURRED"},
+    {0x29, 0x01, "POWER ON OCCURRED"},
+    {0x29, 0x03, "BUS DEVICE RESET FUNCTION OCCURRED"},
     {0x2A, 0x01, "MODE PARAMETERS CHANGED"},
     {0x2A, 0x09, "CAPACITY DATA HAS CHANGED"},
     {0x2C, 0x00, "COMMAND SEQUENCE ERROR"},

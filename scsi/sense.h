@@ -131,6 +131,12 @@ struct Sense {
   // ---- others ----
   static Sense completed_extended_copy_information(std::uint32_t segments);  // 0F 00/20
   static Sense unit_attention(std::uint8_t asc, std::uint8_t ascq);
+  // UNIT ATTENTION for the events of SAM-5 6.1 table 36 and SPC-4 (ASC table).
+  static Sense power_on_reset_or_bus_device_reset_occurred();  // 29/00
+  static Sense power_on_occurred();                            // 29/01
+  static Sense bus_device_reset_function_occurred();           // 29/03
+  static Sense mode_parameters_changed();                      // 2A/01
+  static Sense capacity_data_has_changed();                    // 2A/09
   static Sense not_ready(std::uint8_t asc, std::uint8_t ascq);
   static Sense medium_error(std::uint8_t asc, std::uint8_t ascq);
   static Sense hardware_error(std::uint8_t asc, std::uint8_t ascq);
