@@ -17,11 +17,34 @@ namespace xg::translate {
 namespace detail {
 namespace {
 
-// SAM-5 5.14 / SPC-4 table: POWER ON, RESET, OR BUS DEVICE RESET OCCURRED, MODE PARAMETERS
-// CHANGED, CAPACITY DATA HAS CHANGED.
-scsi::Sense power_on_reset() { return scsi::Sense::unit_attention(0x29, 0x00); }
-scsi::Sense mode_parameters_changed() { return scsi::Sense::unit_attention(0x2A, 0x01); }
-scsi::Sense capacity_data_changed() { return scsi::Sense::unit_attention(0x2A, 0x09); }
+// The unit attention a reset event leaves (SAM-5 6.1 table 36, which allows POWER ON,
+// RESET, OR BUS DEVICE RESET OCCURRED 29/00 for each event or a more specific code):
+//   power on (TARGET COLD RESET)          POWER ON OCCURRED 29/01
+//   hard reset (TARGET WARM RESET)        29/00; the table's other choices, SCSI BUS RESET
+//                                         OCCURRED 29/02 and MICROCODE HAS BEEN CHANGED,
+//                                         name events that did not happen
+//   logical unit reset (LOGICAL UNIT RESET) BUS DEVICE RESET FUNCTION OCCURRED 29/03
+scsi::Sense reset_unit_attention(ResetEvent event) {
+  switch (event) {
+    case ResetEvent::kPowerOn:
+      return scsi::Sense::power_on_occurred();
+    case ResetEvent::kHardReset:
+      return scsi::Sense::power_on_reset_or_bus_device_reset_occurred();
+    case ResetEvent::kLogicalUnitReset:
+      return scsi::Sense::bus_device_reset_function_occurred();
+  }
+  return scsi::Sense::power_on_reset_or_bus_device_reset_occurred();
+}
+
+// Precedence of a reset unit attention (SAM-5 6.1: power on, hard reset, logical unit
+// reset, highest first); 0 for any other condition. The 29/00 a nexus gets on first sight
+// ranks with the hard reset.
+int reset_precedence(const scsi::Sense& ua) {
+  if (ua == scsi::Sense::power_on_occurred()) return 3;
+  if (ua == scsi::Sense::power_on_reset_or_bus_device_reset_occurred()) return 2;
+  if (ua == scsi::Sense::bus_device_reset_function_occurred()) return 1;
+  return 0;
+}
 
 Geometry geometry_of(const nvme::IdentifyController& ctrl, const nvme::IdentifyNamespace& ns,
                      std::uint32_t max_host_transfer_bytes) {
@@ -115,9 +138,15 @@ NvmeLu::NvmeLu(nvme::Device& device, std::uint32_t nsid, LogicalUnitIdentity ide
       identity_(std::move(identity)),
       caps_(caps),
       geometry_(geometry) {
+  mode_ = default_mode();
+}
+
+ModeState NvmeLu::default_mode() const {
   // NVMe TR 1.5 (caching mode page): WCE reflects the volatile write cache, which
-  // controllers ship enabled.
-  mode_.wce = caps_.volatile_write_cache;
+  // controllers ship enabled. D_SENSE 0: fixed format (SPC-4 7.5.8).
+  ModeState state;
+  state.wce = caps_.volatile_write_cache;
+  return state;
 }
 
 Geometry NvmeLu::geometry() const {
@@ -173,7 +202,10 @@ NvmeLu::NexusKey NvmeLu::key_of(const ItNexus& nexus) {
 
 NvmeLu::NexusState& NvmeLu::nexus_locked(const ItNexus& nexus) {
   auto [it, created] = nexuses_.try_emplace(key_of(nexus));
-  if (created) it->second.unit_attentions.push_back(power_on_reset());
+  if (created) {
+    it->second.unit_attentions.push_back(
+        scsi::Sense::power_on_reset_or_bus_device_reset_occurred());
+  }
   return it->second;
 }
 
@@ -200,7 +232,7 @@ void NvmeLu::apply_mode(const ModeState& state, const ItNexus& from) {
   mode_ = state;
   if (!changed) return;
   const NexusKey self = key_of(from);
-  queue_unit_attention_locked(mode_parameters_changed(), &self);
+  queue_unit_attention_locked(scsi::Sense::mode_parameters_changed(), &self);
 }
 
 void NvmeLu::nexus_lost(const ItNexus& nexus) {
@@ -208,12 +240,35 @@ void NvmeLu::nexus_lost(const ItNexus& nexus) {
   nexuses_.erase(key_of(nexus));
 }
 
+void NvmeLu::reset(ResetEvent event) {
+  const scsi::Sense ua = reset_unit_attention(event);
+  const int rank = reset_precedence(ua);
+  std::lock_guard lock(mutex_);
+  // SAM-5 6.3.3 d): the operating mode returns to its power-on state; MODE SELECT's SP=1 is
+  // refused (no saved values), so that is the default values.
+  mode_ = default_mode();
+  // SAM-5 6.3.3 e) and 6.3.2: a unit attention for every I_T nexus - the one that sent the
+  // task management function too (unlike MODE SELECT's 2A/01, SPC-4 7.5.1, no nexus is
+  // excepted). One reset condition per nexus is enough: one pending of equal or higher
+  // precedence stays, a lower one gives way. The reset goes first, ahead of conditions from
+  // before it.
+  for (auto& [key, state] : nexuses_) {
+    auto& queue = state.unit_attentions;
+    const bool covered = std::any_of(queue.begin(), queue.end(), [rank](const scsi::Sense& s) {
+      return reset_precedence(s) >= rank;
+    });
+    if (covered) continue;
+    std::erase_if(queue, [](const scsi::Sense& s) { return reset_precedence(s) > 0; });
+    queue.push_front(ua);
+  }
+}
+
 void NvmeLu::capacity_changed() {
   auto ctrl = nvme::decode_identify_controller(device_.identify_controller());
   auto ns = nvme::decode_identify_namespace(device_.identify_namespace(nsid_));
   std::lock_guard lock(mutex_);
   if (ctrl && ns) geometry_ = geometry_of(*ctrl, *ns, device_.max_host_transfer_bytes());
-  queue_unit_attention_locked(capacity_data_changed(), nullptr);
+  queue_unit_attention_locked(scsi::Sense::capacity_data_has_changed(), nullptr);
 }
 
 void NvmeLu::execute(ScsiCommand command, ScsiCompletion done) {

@@ -31,8 +31,11 @@
 // INQUIRY, REPORT LUNS and REQUEST SENSE gets POWER ON, RESET, OR BUS DEVICE RESET
 // OCCURRED (29/00); MODE SELECT that changes a page queues MODE PARAMETERS CHANGED (2A/01)
 // for every other nexus; capacity_changed() queues CAPACITY DATA HAS CHANGED (2A/09) for
-// all. REQUEST SENSE returns (and clears) the oldest pending unit attention. Mode pages are
-// shared by all nexuses (SPC-4 allows either).
+// all; reset() (SAM-5 6.3) puts the reset's unit attention - 29/03 after LOGICAL UNIT RESET,
+// 29/00 after TARGET WARM RESET, 29/01 after TARGET COLD RESET - first in every nexus's
+// queue, the resetting one's too, and returns the mode pages to their defaults. REQUEST
+// SENSE returns (and clears) the first pending unit attention. Mode pages are shared by all
+// nexuses (SPC-4 allows either).
 //
 // Threading: execute() may run on any thread; state is guarded by one mutex that is never
 // held across a device submit; completions run on device threads.

@@ -138,6 +138,7 @@ class NvmeLu final : public NvmeLogicalUnit {
 
   void execute(ScsiCommand command, ScsiCompletion done) override;
   void nexus_lost(const ItNexus& nexus) override;
+  void reset(ResetEvent event) override;
   std::uint64_t max_transfer_bytes() const override;
   void capacity_changed() override;
   // lu_copy.cc
@@ -234,6 +235,8 @@ class NvmeLu final : public NvmeLogicalUnit {
   // The nexus's state, created with POWER ON (29/00) pending on first sight.
   NexusState& nexus_locked(const ItNexus& nexus);
   void queue_unit_attention_locked(const scsi::Sense& ua, const NexusKey* except);
+  // The mode parameters after power on and after a reset (no saved values exist).
+  ModeState default_mode() const;
 
   nvme::Device& device_;
   const std::uint32_t nsid_;

@@ -73,6 +73,15 @@ struct ScsiResponse {
 
 using ScsiCompletion = std::function<void(ScsiResponse)>;
 
+// The reset events of SAM-5 6.3 that task management functions cause (RFC 7143 11.5.1
+// names iSCSI's), lowest precedence first (SAM-5 6.1 lists power on, hard reset, logical
+// unit reset): a pending unit attention for a higher one is not replaced by a lower one.
+enum class ResetEvent : std::uint8_t {
+  kLogicalUnitReset,  // LOGICAL UNIT RESET (SAM-5 6.3.3, 7.7)
+  kHardReset,         // TARGET WARM RESET: a hard reset of the target (SAM-5 6.3.2)
+  kPowerOn,           // TARGET COLD RESET: every session ends too, as at power on (6.3.1)
+};
+
 // A SCSI logical unit (SAM-5 4.6.19): one NVMe namespace today.
 class LogicalUnit {
  public:
@@ -85,6 +94,9 @@ class LogicalUnit {
   // MAXIMUM TRANSFER LENGTH x block size). The transport refuses larger writes before
   // gathering their data, so its memory stays bounded.
   virtual std::uint64_t max_transfer_bytes() const = 0;
+  // A reset reached the unit (SAM-5 6.3.3): return to the initial state and establish the
+  // event's unit attention for every I_T nexus. The transport has ended the tasks.
+  virtual void reset(ResetEvent /*event*/) {}
 
   // Third-party copy (translate/copy_manager.h). A unit that can be a copy source or
   // destination describes itself; the target then attaches its copy manager, and the unit

@@ -116,9 +116,19 @@ void ScsiTarget::abort_task_set(const ItNexus& nexus, std::uint64_t lun) {
   copy_manager_->abort_task_set(nexus, lun);
 }
 
-void ScsiTarget::reset_logical_unit(std::uint64_t lun) { copy_manager_->reset(lun); }
+void ScsiTarget::reset_logical_unit(std::uint64_t lun) {
+  copy_manager_->reset(lun);
+  if (auto it = units_.find(lun); it != units_.end()) {
+    it->second->reset(ResetEvent::kLogicalUnitReset);
+  }
+}
 
-void ScsiTarget::reset_target() { copy_manager_->reset(std::nullopt); }
+// A hard reset (and power on) resets every logical unit of the target (SAM-5 6.3.1, 6.3.2);
+// each unit reports the target's event, not a logical unit reset.
+void ScsiTarget::reset_target(ResetEvent event) {
+  copy_manager_->reset(std::nullopt);
+  for (auto& [lun, unit] : units_) unit->reset(event);
+}
 
 namespace {
 

@@ -34,7 +34,8 @@ class ScsiTarget {
   void abort_task(const ItNexus& nexus, std::uint32_t task_tag);
   void abort_task_set(const ItNexus& nexus, std::uint64_t lun);  // also CLEAR TASK SET
   void reset_logical_unit(std::uint64_t lun);
-  void reset_target();
+  // TARGET WARM RESET (kHardReset) or TARGET COLD RESET (kPowerOn): every unit.
+  void reset_target(ResetEvent event = ResetEvent::kHardReset);
   // For the transport's memory bound; 0 for a LUN that is not configured.
   std::uint64_t max_transfer_bytes(std::uint64_t lun) const;
   std::size_t lun_count() const { return units_.size(); }

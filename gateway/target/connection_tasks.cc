@@ -384,7 +384,8 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
         return decode_lun(task.header.logical_unit_number) == lun;
       });
       if (tmf.function == 5) {
-        target_->scsi->reset_logical_unit(lun);  // every copy on the LU, any nexus
+        // Every copy on the LU, any nexus; a unit attention for every nexus.
+        target_->scsi->reset_logical_unit(lun);
       } else {
         target_->scsi->abort_task_set(*nexus_, lun);
       }
@@ -392,7 +393,10 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
     case 6:  // TARGET WARM RESET
     case 7:  // TARGET COLD RESET: the connection closes after the answer (§11.5.1)
       abort_where([](const Task&) { return true; });
-      target_->scsi->reset_target();
+      // Warm: a hard reset (SAM-5 6.3.2). Cold: a power on (6.3.1) - RFC 7143 11.5.1 ends
+      // every session; this connection closes after the answer, other sessions stay.
+      target_->scsi->reset_target(tmf.function == 7 ? translate::ResetEvent::kPowerOn
+                                                    : translate::ResetEvent::kHardReset);
       if (tmf.function == 7) close_after_flush_ = true;
       return;
     case 3:  // CLEAR ACA: NACA is not supported (standard INQUIRY NormACA=0)

@@ -355,6 +355,10 @@ TEST_CASE(
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     CHECK(h.target.copy_manager()->running_count() == 0);
+    // The reset's unit attention comes first (SAM-5 6.3), then the status is gone.
+    check_sense(h.run(0, hex("00 00 00 00 00 00")),
+                target_reset ? Sense::power_on_reset_or_bus_device_reset_occurred()
+                             : Sense::bus_device_reset_function_occurred());
     check_sense(h.run(0, rcs_lid4_cdb(7)), Sense::invalid_field_in_cdb(FieldRef::cdb(2)));
     copy.check_landed(h);
   }
