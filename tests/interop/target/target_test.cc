@@ -265,6 +265,54 @@ TEST_CASE("LUN RESET and REPORT LUNS on a live session", "[target]") {
   CHECK(iscsi_task_mgmt_lun_reset_sync(initiator.context, 0) == 0);
 }
 
+namespace {
+
+// The next TEST UNIT READY gets CHECK CONDITION, UNIT ATTENTION `ascq` (ASC << 8 | ASCQ),
+// and the one after it GOOD: the condition is reported once.
+void expect_unit_attention_once(Initiator& initiator, int lun, int ascq) {
+  INFO("LUN " << lun << ": " << initiator.error());
+  auto first = own(iscsi_testunitready_sync(initiator.context, lun));
+  REQUIRE(first != nullptr);
+  REQUIRE(first->status == SCSI_STATUS_CHECK_CONDITION);
+  CHECK(first->sense.key == SCSI_SENSE_UNIT_ATTENTION);
+  CHECK(first->sense.ascq == ascq);
+  auto second = own(iscsi_testunitready_sync(initiator.context, lun));
+  REQUIRE(second != nullptr);
+  CHECK(second->status == SCSI_STATUS_GOOD);
+}
+
+}  // namespace
+
+TEST_CASE("Task management: LUN RESET from one session -> BUS DEVICE RESET FUNCTION OCCURRED "
+          "once on that LU for both sessions, TARGET WARM RESET -> 29/00 on every LU "
+          "(SAM-5 6.3)", "[target][tmf]") {
+  TargetUnderTest target;
+  Initiator a("iqn.2026-12.org.xgate.test:path-a");
+  Initiator b("iqn.2026-12.org.xgate.test:path-b");
+  a.login(target);
+  b.login(target);
+  for (Initiator* initiator : {&a, &b}) {
+    for (int lun : {0, 1}) clear_unit_attention(*initiator, lun);
+  }
+  REQUIRE(iscsi_task_mgmt_lun_reset_sync(a.context, 0) == 0);
+  auto inquiry = own(iscsi_inquiry_sync(b.context, 0, 0, 0, 64));
+  REQUIRE(inquiry != nullptr);
+  CHECK(inquiry->status == SCSI_STATUS_GOOD);  // INQUIRY neither reports nor clears it
+  expect_unit_attention_once(b, 0, SCSI_SENSE_ASCQ_BUS_DEVICE_RESET_FUNCTION_OCCURED);
+  expect_unit_attention_once(a, 0, SCSI_SENSE_ASCQ_BUS_DEVICE_RESET_FUNCTION_OCCURED);
+  for (Initiator* initiator : {&a, &b}) {
+    auto tur = own(iscsi_testunitready_sync(initiator->context, 1));
+    REQUIRE(tur != nullptr);
+    CHECK(tur->status == SCSI_STATUS_GOOD);  // LUN 1 was not reset
+  }
+  REQUIRE(iscsi_task_mgmt_target_warm_reset_sync(b.context) == 0);
+  for (Initiator* initiator : {&a, &b}) {
+    for (int lun : {0, 1}) {
+      expect_unit_attention_once(*initiator, lun, SCSI_SENSE_ASCQ_BUS_RESET);
+    }
+  }
+}
+
 // ---- Robustness: a hand-driven initiator that can send what libiscsi never would -------
 
 #include <fcntl.h>
