@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # libiscsi's conformance suite (iscsi-test-cu, SCSI and iSCSI families) against
-# `xgate serve`, next to the same suite against Linux tgt (tgt_baseline.sh).
+# `xgate serve`, next to the same suite against Linux tgt (tgt_baseline.sh), and the
+# MultipathIO suite with two paths to one LU.
 #
 # xgate runs from a temporary config: one target, LUN 0 (256 MiB of random data) and
-# LUN 1 (256 MiB sparse), emulated, on a free port of 127.0.0.1 - the same shape as the tgt
-# baseline. Everything is bounded: the server must listen within 20 s, each family has a
+# LUN 1 (256 MiB sparse), emulated, on two free ports of 127.0.0.1 (two portals of one
+# portal group) - the same LUs as the tgt baseline. The SCSI and iSCSI families run on LUN 0
+# through the first portal (one path, so they skip MultipathIO). SCSI.MultipathIO runs first,
+# on LUN 1 through both portals: iscsi-test-cu runs those tests only when given two URLs of
+# the same LU, and each must run (a skip fails this script). LUN 1 and first because libiscsi
+# 1.19's MultipathIO.CompareAndWrite compares LBAs 0-256 after zeroing only 0-255 (fixed
+# upstream in 33c66f2, 2020): it needs LBA 256 to hold zeros when it starts, as a fresh sparse
+# LU does. Everything is bounded: the server must listen within 20 s, each family has a
 # timeout (XG_CU_TIMEOUT, default 600 s), and the server is stopped (SIGTERM, then SIGKILL
 # after 20 s) whatever happens; a server that does not stop cleanly is a failure.
 #
@@ -13,7 +20,8 @@
 #   --allow-failures  exit 0 even if xgate fails tests (for exploring)
 # Exit: 0 all xgate tests passed or were skipped; 1 an xgate test failed; 2 xgate did not
 # start, crashed, hung or stopped uncleanly, or a log is inconsistent. The last line is
-# "N passed, N failed" over xgate's SCSI and iSCSI runs (skips are on the line before).
+# "N passed, N failed" over xgate's SCSI, iSCSI and MultipathIO runs (skips are on the line
+# before; the SCSI run's skips include the MultipathIO tests it cannot run with one path).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -64,10 +72,12 @@ abort() {
 
 iqn=iqn.2026-12.org.xgate.test:cu
 port=$(xg_free_port)
+port2=$(xg_free_port)
+while [ "$port2" = "$port" ]; do port2=$(xg_free_port); done
 head -c 256M /dev/urandom >"$work/lun0.img"
 cat >"$work/xgate.toml" <<EOF
 [server]
-portals = ["127.0.0.1:$port"]
+portals = ["127.0.0.1:$port", "127.0.0.1:$port2"]
 data_dir = "$work"
 log_level = "info"
 [[target]]
@@ -84,17 +94,27 @@ EOF
 server_pid=$!
 xg_wait_server "$server_pid" "$port" 20 ||
   abort "xgate serve did not listen on 127.0.0.1:$port within 20 s (or exited)"
+xg_wait_port "$port2" 20 || abort "xgate serve did not listen on 127.0.0.1:$port2 within 20 s"
 kill -0 "$server_pid" 2>/dev/null || abort "xgate serve exited at start-up"
 
-url="iscsi://127.0.0.1:$port/$iqn/0"
+# label family url...: one run_cu.sh run; a broken run (exit 2) or a dead server is noted.
 broken=0
-for family in SCSI iSCSI; do
-  XG_CU_TIMEOUT=${XG_CU_TIMEOUT:-600} "$here/run_cu.sh" "$url" "$family-xgate" "$family" "$log_dir"
+run_family() {
+  local label=$1 family=$2
+  shift 2
+  XG_CU_TIMEOUT=${XG_CU_TIMEOUT:-600} "$here/run_cu.sh" "$*" "$label" "$family" "$log_dir"
   [ $? -eq 2 ] && broken=1
   if ! kill -0 "$server_pid" 2>/dev/null; then
     wait "$server_pid"; rc=$?; server_pid=
     abort "xgate serve died during the $family run (exit $rc)"
   fi
+}
+
+run_family MultipathIO-xgate SCSI.MultipathIO \
+  "iscsi://127.0.0.1:$port/$iqn/1" "iscsi://127.0.0.1:$port2/$iqn/1"
+url="iscsi://127.0.0.1:$port/$iqn/0"
+for family in SCSI iSCSI; do
+  run_family "$family-xgate" "$family" "$url"
 done
 
 # A clean stop is part of the contract: SIGTERM -> stop(), run() returns, exit 0.
@@ -125,13 +145,27 @@ for family in SCSI iSCSI; do
 done
 
 passed=0 failed=0 skipped=0
-for family in SCSI iSCSI; do
-  line=$(python3 "$here/cu_summary.py" --no-table --label "$family-xgate" \
-           "$log_dir/$family-xgate.log" 2>/dev/null | tail -n 1)
+for run in SCSI iSCSI MultipathIO; do
+  line=$(python3 "$here/cu_summary.py" --no-table --label "$run-xgate" \
+           "$log_dir/$run-xgate.log" 2>/dev/null | tail -n 1)
   read -r p f s < <(sed -nE 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/p' <<<"$line")
-  passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${s:-0}))
+  p=${p:-0} f=${f:-0} s=${s:-0}
+  if [ "$run" = MultipathIO ]; then
+    # With two paths every MultipathIO test iscsi-test-cu lists must run: a skip means the
+    # paths were not taken for one LU, so it counts as a failure here.
+    mp_listed=$(iscsi-test-cu -l 2>/dev/null | grep -c '^SCSI\.MultipathIO\.')
+    if [ "$s" -gt 0 ]; then
+      echo "xgate_cu: MultipathIO: $s test(s) skipped with two paths" >&2
+      f=$((f + s)) s=0
+    fi
+    if [ "$((p + f))" -ne "$mp_listed" ] || [ "$mp_listed" -eq 0 ]; then
+      echo "xgate_cu: MultipathIO: $((p + f)) tests ran, iscsi-test-cu -l lists $mp_listed" >&2
+      broken=1
+    fi
+  fi
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
-echo "xgate (SCSI + iSCSI): $passed passed, $failed failed, $skipped skipped"
+echo "xgate (SCSI + iSCSI one path, MultipathIO two portals): $passed passed, $failed failed, $skipped skipped"
 echo "$passed passed, $failed failed"
 [ "$broken" = 1 ] && exit 2
 [ "$failed" -gt 0 ] && [ "$allow_failures" = 0 ] && exit 1
