@@ -116,18 +116,20 @@ void ScsiTarget::abort_task_set(const ItNexus& nexus, std::uint64_t lun) {
   copy_manager_->abort_task_set(nexus, lun);
 }
 
+// The units' unit attentions are in place before the copies are told to stop, so nothing
+// the stop completes can let another nexus in ahead of them.
 void ScsiTarget::reset_logical_unit(std::uint64_t lun) {
-  copy_manager_->reset(lun);
   if (auto it = units_.find(lun); it != units_.end()) {
     it->second->reset(ResetEvent::kLogicalUnitReset);
   }
+  copy_manager_->reset(lun);
 }
 
 // A hard reset (and power on) resets every logical unit of the target (SAM-5 6.3.1, 6.3.2);
 // each unit reports the target's event, not a logical unit reset.
 void ScsiTarget::reset_target(ResetEvent event) {
-  copy_manager_->reset(std::nullopt);
   for (auto& [lun, unit] : units_) unit->reset(event);
+  copy_manager_->reset(std::nullopt);
 }
 
 namespace {

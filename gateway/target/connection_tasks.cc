@@ -342,7 +342,10 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
     return;
   }
   // Aborts the tasks `match` selects: those not on the device end now, silently
-  // (SAM-5 7.2: an aborted task gets no response); the TMF answer waits for the rest.
+  // (SAM-5 7.2: an aborted task gets no response); the TMF answer waits for the rest. The
+  // caller then tells the device server and calls flush_pending_tmf(): the answer must not
+  // leave before the device server has acted (SAM-5 7.7: FUNCTION COMPLETE only after the
+  // reset, whose unit attentions another session may ask for as soon as it sees it).
   auto abort_where = [&](auto match) {
     PendingTmf pending{itt, kTmfComplete, {}};
     std::vector<std::uint32_t> now;
@@ -357,7 +360,6 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
     }
     for (auto task_itt : now) finish_task(task_itt);
     pending_tmf_.push_back(std::move(pending));
-    flush_pending_tmf();
   };
   const std::uint64_t lun = decode_lun(tmf.logical_unit_number).value_or(kNoSuchLun);
   switch (tmf.function) {
@@ -371,6 +373,7 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
       abort_where([ref](const Task& task) { return task.itt == ref; });
       // A copy runs on the device until told: stop it, so the answer comes soon.
       target_->scsi->abort_task(*nexus_, ref);
+      flush_pending_tmf();
       return;
     }
     case 2:  // ABORT TASK SET
@@ -389,6 +392,7 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
       } else {
         target_->scsi->abort_task_set(*nexus_, lun);
       }
+      flush_pending_tmf();
       return;
     case 6:  // TARGET WARM RESET
     case 7:  // TARGET COLD RESET: the connection closes after the answer (§11.5.1)
@@ -398,6 +402,7 @@ void Connection::on_task_management(const iscsi::Pdu& pdu,
       target_->scsi->reset_target(tmf.function == 7 ? translate::ResetEvent::kPowerOn
                                                     : translate::ResetEvent::kHardReset);
       if (tmf.function == 7) close_after_flush_ = true;
+      flush_pending_tmf();
       return;
     case 3:  // CLEAR ACA: NACA is not supported (standard INQUIRY NormACA=0)
       answer_task_management(itt, kTmfNotSupported);
