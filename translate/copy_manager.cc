@@ -289,6 +289,7 @@ void CopyManager::copy_operation_abort(const RecordKey& key, bool descriptor_sen
     // GOOD once every NVMe command the copy started has completed (SPC-4 6.3).
     running->second.when_finished.push_back(
         [done = std::move(done)]() mutable { done(ScsiResponse::good()); });
+    running->second.stop_requested = true;
     job = running->second.job;
   }
   job->stop();
@@ -299,8 +300,10 @@ void CopyManager::stop_where(const std::function<bool(const Running&)>& match,
   std::vector<std::shared_ptr<CopyJob>> jobs;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, r] : running_) {
-      if (match(r)) jobs.push_back(r.job);
+    for (auto& [id, r] : running_) {
+      if (!match(r)) continue;
+      r.stop_requested = true;
+      jobs.push_back(r.job);
     }
     if (discard) std::erase_if(records_, [&](const auto& item) { return discard(item.first); });
   }
@@ -347,6 +350,12 @@ void CopyManager::shutdown() {
 std::size_t CopyManager::running_count() const {
   std::lock_guard lock(mutex_);
   return running_.size();
+}
+
+std::size_t CopyManager::stopping_count() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(std::count_if(
+      running_.begin(), running_.end(), [](const auto& item) { return item.second.stop_requested; }));
 }
 
 CopyProgress CopyManager::progress_locked(const Record& record) const {

@@ -142,6 +142,10 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
 
   // Copies running now (for tests and logs).
   std::size_t running_count() const;
+  // Copies told to stop (task management, COPY OPERATION ABORT, reset, nexus loss) that are
+  // still waiting for their NVMe commands: what an operator, or a test, can watch instead
+  // of a clock.
+  std::size_t stopping_count() const;
   // Shares each device's copy command slots among the running copies (copy_scheduler.h).
   CopyScheduler& scheduler() { return scheduler_; }
   // Runs a copy's delayed retries (translate/copy_retry.h).
@@ -170,6 +174,7 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
     std::uint64_t lun = 0;
     std::uint32_t task_tag = 0;
     bool background = false;
+    bool stop_requested = false;  // stop() called; its NVMe commands may still run
     std::optional<RecordKey> key;
     std::vector<std::function<void()>> when_finished;  // COPY OPERATION ABORTs waiting
     CopyEvent event;                                   // what the observer was told at the start
