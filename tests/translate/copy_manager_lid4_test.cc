@@ -496,12 +496,14 @@ TEST_CASE(
     "[translate][xcopy][abort]") {
   CopyHarness h;
   HeldCopy copy(h);
-  h.faults->add_rule(
-      nvme::FaultRule::latency_for(std::chrono::milliseconds(100), 0, nvme::kOpcodeCopy));
+  // Every Copy is held: the copy cannot end by itself, only by the target going away.
+  h.faults->add_rule(nvme::FaultRule::hold_from(1, nvme::kOpcodeCopy));
   check_good(start_xcopy(h, 0, lid4(copy.list(h), true)).get());
   const auto manager = h.target.copy_manager();
   CHECK(manager->running_count() == 1);
+  std::thread releaser = h.release_when_stopping();
   h.target = translate::ScsiTarget();  // what ~CopyHarness does before the devices go
+  releaser.join();
   CHECK(manager->running_count() == 0);
 }
 

@@ -92,9 +92,23 @@ struct CopyHarness {
     return start(lun, cdb, data_out).get();
   }
 
-  // Waits (bounded) until the fault injector holds `count` commands.
+  // Releases the held commands, from a thread of its own, once a stop has reached a copy
+  // (CopyManager::stopping_count): a stop answers only after the copy's commands are done,
+  // so the test cannot release them itself while it waits for that answer. Join it.
+  std::thread release_when_stopping() {
+    return std::thread([manager = target.copy_manager(), faults = faults.get()] {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (manager->stopping_count() == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      faults->release_held();
+    });
+  }
+
+  // Waits until the fault injector holds `count` commands (the bound only turns a hang
+  // into a failure).
   void wait_held(std::size_t count) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (faults->held_count() < count && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
