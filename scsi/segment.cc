@@ -96,9 +96,23 @@ void decode_one_range(base::ByteReader& r, PopulateRodFromOneRange& b) {
   b.number_of_logical_blocks = r.be32();
 }
 
-// BEh from byte 8 on; the caller checked DESCRIPTOR LENGTH >= 12, so bytes 8-15 exist.
-Result<void> decode_ranges(base::ByteReader& r, PopulateRodFromRanges& b) {
-  r.skip(5);
+// BEh from byte 8 on; check_segment_layout proved the range fields consistent.
+void decode_ranges(base::ByteReader& r, PopulateRodFromRanges& b) {
+  r.skip(6);  // reserved, RANGE DESCRIPTOR TYPE (01h)
+  const std::uint16_t ranges_length = r.be16();
+  b.ranges.reserve(ranges_length / kBlockRangeDescriptorLength);
+  while (!r.empty()) {
+    BlockRange range;
+    range.logical_block_address = r.be64();
+    range.number_of_logical_blocks = r.be32();
+    r.skip(4);
+    b.ranges.push_back(range);
+  }
+}
+
+// BEh bytes 13-15 (SPC-4 6.4.6.19): `r` is at byte 13 and ends with the descriptor, whose
+// DESCRIPTOR LENGTH is at least 12, so bytes 13-15 exist.
+Result<void> check_range_fields(base::ByteReader& r) {
   const std::size_t at_type = r.offset();
   if (r.u8() != kRangeDescriptorTypeBlockDevice) {
     return Sense::invalid_field_in_param_list(FieldRef::param(at_type))
@@ -109,14 +123,6 @@ Result<void> decode_ranges(base::ByteReader& r, PopulateRodFromRanges& b) {
   if (ranges_length != r.remaining() || ranges_length % kBlockRangeDescriptorLength != 0) {
     return Sense::invalid_field_in_param_list(FieldRef::param(at_length))
         .because("BEh RANGE DESCRIPTORS LENGTH disagrees with DESCRIPTOR LENGTH");
-  }
-  b.ranges.reserve(ranges_length / kBlockRangeDescriptorLength);
-  while (!r.empty()) {
-    BlockRange range;
-    range.logical_block_address = r.be64();
-    range.number_of_logical_blocks = r.be32();
-    r.skip(4);
-    b.ranges.push_back(range);
   }
   return {};
 }
@@ -132,7 +138,7 @@ Result<void> check_descriptor_length(std::uint8_t type_code, std::uint16_t lengt
                std::string(segment_type_name(type_code)));
 }
 
-Result<void> decode_body(std::uint8_t type_code, base::ByteReader& r, SegmentDescriptor& s) {
+void decode_body(std::uint8_t type_code, base::ByteReader& r, SegmentDescriptor& s) {
   switch (type_code) {
     case kSegmentBlockToBlock:
       decode_b2b(r, s.body.emplace<BlockToBlock>());
@@ -147,9 +153,9 @@ Result<void> decode_body(std::uint8_t type_code, base::ByteReader& r, SegmentDes
       decode_one_range(r, s.body.emplace<PopulateRodFromOneRange>());
       break;
     default:
-      return decode_ranges(r, s.body.emplace<PopulateRodFromRanges>());
+      decode_ranges(r, s.body.emplace<PopulateRodFromRanges>());
+      break;
   }
-  return {};
 }
 
 struct BodyEncoder {
@@ -217,25 +223,38 @@ Result<SegmentDescriptor> decode_segment(base::ByteReader& r, std::uint16_t inde
   return s;
 }
 
+Result<void> check_segment_layout(base::ByteReader r, const CopyManagerLimits& limits) {
+  const std::size_t at_type = r.offset();
+  const std::uint8_t type_code = r.u8();
+  if (!decodable(type_code) || !implemented(limits, type_code)) {
+    return Sense::unsupported_segment_descriptor_type(FieldRef::param(at_type))
+        .because("segment type " + std::string(segment_type_name(type_code)) + " not implemented");
+  }
+  r.skip(1);
+  const std::size_t at_length = r.offset();
+  XG_TRY(check_descriptor_length(type_code, r.be16(), at_length));
+  if (type_code == kSegmentPopulateRodFromRanges) {
+    r.skip(9);  // CSCD IDs, reserved bytes 8-12
+    XG_TRY(check_range_fields(r));
+  }
+  return {};
+}
+
 Result<void> decode_segment_into(base::ByteReader& r, std::uint16_t index,
                                  const CopyManagerLimits& limits, SegmentDescriptor& s) {
   s.offset = r.offset();
   s.index = index;
+  XG_TRY(check_segment_layout(r, limits));
   const std::uint8_t type_code = r.u8();
-  if (!decodable(type_code) || !implemented(limits, type_code)) {
-    return Sense::unsupported_segment_descriptor_type(FieldRef::param(s.offset))
-        .because("segment type " + std::string(segment_type_name(type_code)) +
-                 " not implemented");
-  }
   const std::uint8_t flags = r.u8();
   s.fco = base::bit(flags, 2);
   s.dc = base::bit(flags, 1);
   s.cat = base::bit(flags, 0);
-  const std::size_t at_length = r.offset();
-  XG_TRY(check_descriptor_length(type_code, r.be16(), at_length));
+  r.skip(2);  // DESCRIPTOR LENGTH, checked
   s.source_cscd_descriptor_id = r.be16();
   s.destination_cscd_descriptor_id = r.be16();
-  return decode_body(type_code, r, s);
+  decode_body(type_code, r, s);
+  return {};
 }
 
 void encode_segment(const SegmentDescriptor& segment, base::ByteWriter& w) {

@@ -11,7 +11,7 @@
 // Decoded types:
 //   02h block -> block (SPC-4 6.4.6.5, 28 bytes)
 //   0Ah block<o> -> block<o> (SPC-4 6.4.6.9, 32 bytes)
-//   16h block image copy (SPC-4 6.4.6.18, 28 bytes; layout per scsi-copy.md §5.6)
+//   16h block image copy (SPC-4 6.4.6.18, 28 bytes)
 //   BEh populate ROD from one or more block ranges (SPC-4 6.4.6.19, variable)
 //   BFh populate ROD from one block range (SPC-4 6.4.6.20, 20 bytes)
 // Every other code 00h..BFh is recognised by name (segment_type_name) and refused with
@@ -121,13 +121,22 @@ struct SegmentDescriptor {
   friend bool operator==(const SegmentDescriptor&, const SegmentDescriptor&) = default;
 };
 
-// Decodes one segment descriptor. `r` must span exactly the descriptor (4 + its DESCRIPTOR
-// LENGTH; the list walk in xcopy_params.cc guarantees that). `index` becomes .index.
+// The checks decode_segment makes before it reads any field, in its order; `r` spans
+// exactly the descriptor (4 + its DESCRIPTOR LENGTH) and is not advanced. Success means the
+// descriptor is one this copy manager reads and its DESCRIPTOR LENGTH is the one its type
+// requires, so the next descriptor starts right after it. On an error nobody knows where
+// the next one starts (SPC-4 6.4.6 table 156 fixes the length of each type; a wrong one
+// leaves bytes over that are no descriptor), so a list walk stops at this descriptor.
 // Errors (ILLEGAL REQUEST, field pointers into the parameter list):
 //   26/09 type not in limits.implemented_descriptor_types or not decodable here -> type byte
 //   26/00 DESCRIPTOR LENGTH not the one the type requires -> byte 2 of the descriptor
 //   26/00 BEh: RANGE DESCRIPTOR TYPE not 01h -> byte 13; RANGE DESCRIPTORS LENGTH not
 //         DESCRIPTOR LENGTH - 12 or not a multiple of 16 -> byte 14
+Result<void> check_segment_layout(base::ByteReader r, const CopyManagerLimits& limits);
+
+// Decodes one segment descriptor. `r` must span exactly the descriptor (4 + its DESCRIPTOR
+// LENGTH; the list walk in xcopy_params.cc guarantees that). `index` becomes .index.
+// Errors: those of check_segment_layout, which runs first.
 Result<SegmentDescriptor> decode_segment(base::ByteReader& r, std::uint16_t index,
                                          const CopyManagerLimits& limits);
 

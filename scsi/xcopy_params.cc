@@ -130,9 +130,9 @@ Result<void> check_lengths(const Header& h, std::size_t header_length, std::size
 
 // Step 4 for CSCDs: how many descriptors the list holds, each bounds-checked. Not every
 // list length is a multiple of 32, because EAh/EBh are 64 bytes, so the list is walked by
-// type code. `visit` sees one bounded reader per descriptor; the same walk serves the
-// counting pass (steps 4-6) and the decoding pass (step 9), so nothing is allocated to
-// remember where descriptors start.
+// type code. `visit` sees one bounded reader per descriptor and answers whether the walk
+// may go on past it; the same walk serves the counting pass (steps 4-6) and the decoding
+// pass (step 9), so nothing is allocated to remember where descriptors start.
 template <class Visit>
 Result<std::size_t> walk_cscds(ByteReader list, Visit&& visit) {
   std::size_t count = 0;
@@ -144,8 +144,10 @@ Result<std::size_t> walk_cscds(ByteReader list, Visit&& visit) {
       return Sense::param_list_length_error(FieldRef::param(at))
           .because("CSCD descriptor runs past CSCD DESCRIPTOR LIST LENGTH");
     }
-    XG_TRY(visit(*descriptor, count));
+    auto go_on = visit(*descriptor, count);
+    if (!go_on) return std::move(go_on).error();
     ++count;
+    if (!*go_on) break;
   }
   return count;
 }
@@ -168,10 +170,27 @@ Result<std::size_t> walk_segments(ByteReader list, Visit&& visit) {
       return Sense::param_list_length_error(FieldRef::param(at + 2))
           .because("segment DESCRIPTOR LENGTH runs past SEGMENT DESCRIPTOR LIST LENGTH");
     }
-    XG_TRY(visit(*descriptor, count));
+    auto go_on = visit(*descriptor, count);
+    if (!go_on) return std::move(go_on).error();
     ++count;
+    if (!*go_on) break;
   }
   return count;
+}
+
+// Whether the counting walk may step over a descriptor to find the next one. The list
+// carries no descriptor boundaries of its own: a CSCD's size follows from its type code
+// (SPC-4 6.4.5.1), a segment's from its DESCRIPTOR LENGTH, which SPC-4 6.4.6 table 156
+// fixes per type. Past a CSCD of a type whose size SPC-4 does not give (reserved codes,
+// FFh, codes below E0h), or a segment check_segment_layout refuses (a type not read here,
+// a DESCRIPTOR LENGTH wrong for its type), the next descriptor's start is unknown, and the
+// bytes there may be left over from this one. So the walk ends at it: the counts cover
+// the descriptors up to it, and the decoding pass refuses it at its own type byte or
+// DESCRIPTOR LENGTH, after every check that comes earlier in the order (steps 5-9), and
+// never blames bytes after it.
+bool cscd_size_known(const ByteReader& cscd) {
+  const std::uint8_t type_code = cscd.peek_u8(0);
+  return (type_code >= 0xE0 && type_code <= 0xEB) || type_code == kCscdTypeRod;
 }
 
 // Where the first descriptor over a limit starts (for the 26/06 and 26/08 field pointers).
@@ -180,12 +199,12 @@ struct Counted {
   std::size_t first_over_limit_at = 0;
 };
 
-template <class Walk>
-Result<Counted> count_descriptors(ByteReader list, std::size_t limit, Walk walk) {
+template <class Walk, class GoOn>
+Result<Counted> count_descriptors(ByteReader list, std::size_t limit, Walk walk, GoOn go_on) {
   Counted c;
-  auto counted = walk(list, [&](const ByteReader& d, std::size_t index) -> Result<void> {
+  auto counted = walk(list, [&](const ByteReader& d, std::size_t index) -> Result<bool> {
     if (index == limit) c.first_over_limit_at = d.start();
-    return {};
+    return go_on(d);
   });
   if (!counted) return std::move(counted).error();
   c.count = *counted;
@@ -250,15 +269,19 @@ Result<void> decode_descriptors(ByteReader cscd_list, ByteReader segment_list,
   list.cscds.reserve(cscds.count);
   list.segments.reserve(segments.count);
   // Each descriptor is decoded where the list keeps it (an error discards the whole list).
-  auto cscd_walk = walk_cscds(cscd_list, [&](ByteReader d, std::size_t) -> Result<void> {
-    return decode_cscd_into(d, limits, list.cscds.emplace_back());
+  // A descriptor the counting walk stopped at fails to decode here, so these walks end
+  // with its error, before anything after it is read.
+  auto cscd_walk = walk_cscds(cscd_list, [&](ByteReader d, std::size_t) -> Result<bool> {
+    XG_TRY(decode_cscd_into(d, limits, list.cscds.emplace_back()));
+    return true;
   });
   if (!cscd_walk) return std::move(cscd_walk).error();
   auto segment_walk =
-      walk_segments(segment_list, [&](ByteReader d, std::size_t index) -> Result<void> {
+      walk_segments(segment_list, [&](ByteReader d, std::size_t index) -> Result<bool> {
         // index < max_segment_descriptors (a uint16_t), checked in step 5.
-        return decode_segment_into(d, static_cast<std::uint16_t>(index), limits,
-                                   list.segments.emplace_back());
+        XG_TRY(decode_segment_into(d, static_cast<std::uint16_t>(index), limits,
+                                   list.segments.emplace_back()));
+        return true;
       });
   if (!segment_walk) return std::move(segment_walk).error();
   return {};
@@ -291,11 +314,17 @@ Result<ExtendedCopyList> decode_extended_copy(std::span<const std::uint8_t> para
   ByteReader segment_list = *r.take(h.segment_descriptor_list_length);
   auto inline_data = r.bytes(h.inline_data_length);
 
-  auto cscds = count_descriptors(cscd_list, limits.max_cscd_descriptors,
-                                 [](ByteReader l, auto&& v) { return walk_cscds(l, v); });
+  auto cscds = count_descriptors(
+      cscd_list, limits.max_cscd_descriptors,
+      [](ByteReader l, auto&& v) { return walk_cscds(l, v); },
+      [](const ByteReader& d) -> Result<bool> { return cscd_size_known(d); });
   if (!cscds) return std::move(cscds).error();
-  auto segments = count_descriptors(segment_list, limits.max_segment_descriptors,
-                                    [](ByteReader l, auto&& v) { return walk_segments(l, v); });
+  auto segments = count_descriptors(
+      segment_list, limits.max_segment_descriptors,
+      [](ByteReader l, auto&& v) { return walk_segments(l, v); },
+      [&limits](const ByteReader& d) -> Result<bool> {
+        return check_segment_layout(d, limits).has_value();
+      });
   if (!segments) return std::move(segments).error();
   XG_TRY(check_counts(h, *cscds, *segments, limits));
   XG_TRY(check_list_id(h, list, limits));

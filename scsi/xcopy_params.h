@@ -75,7 +75,9 @@ struct ExtendedCopyList {
 // Decodes and validates a whole EXTENDED COPY parameter list: the bytes the CDB's
 // PARAMETER LIST LENGTH delivered (the caller handles length 0 = no-op, GOOD). Pure.
 //
-// Checks, in this order (scsi-copy.md §3.4, §12 item 23, §13), all ILLEGAL REQUEST with a
+// Checks, in this order (SPC-4 5.17.7.3, 6.4.3; the descriptor list length before the
+// counts because libiscsi DescrLimits expects 1A/00 for a list over MAXIMUM DESCRIPTOR
+// LIST LENGTH even when it also has too many descriptors), all ILLEGAL REQUEST with a
 // field pointer (C/D=0) into the parameter list where one applies:
 //  1. list shorter than the header                                   -> 1A/00 (no pointer)
 //     LID4: LIST FORMAT != 01h -> 26/00 byte 0; HEADER CSCD DESCRIPTOR LIST LENGTH !=
@@ -87,7 +89,10 @@ struct ExtendedCopyList {
 //  4. walking the lists: a CSCD (32 bytes; 64 for EAh/EBh) running past the end of the
 //     CSCD list -> 1A/00 at its byte 0; a segment header (4 bytes) past the end of the
 //     segment list -> 1A/00 at its byte 0; a segment (4 + DESCRIPTOR LENGTH) past the end
-//     -> 1A/00 at its DESCRIPTOR LENGTH (byte 2)
+//     -> 1A/00 at its DESCRIPTOR LENGTH (byte 2). The walk ends at a CSCD whose type code
+//     has no size in SPC-4 6.4.5.1 and at a segment check_segment_layout refuses (a type
+//     not read here, a DESCRIPTOR LENGTH wrong for the type): where the next one starts
+//     is unknown, so bytes after it are never read as descriptors; step 9 or 10 refuses it
 //  5. CSCD count > max_cscd_descriptors -> 26/06, segment count > max_segment_descriptors
 //     -> 26/08 (pointer at the first descriptor over the limit)
 //  6. INLINE DATA LENGTH > max_inline_data_length  -> 26/0B at the INLINE DATA LENGTH field

@@ -2,13 +2,16 @@
 // Each input is decoded twice: with the default copy-manager limits (02h, E4h) and with
 // limits that implement every decodable type and allow inline data.
 // Invariants: no crash/UB; a decoded list re-encodes to bytes that decode to the same
-// value; an error's parameter-list field pointer lies inside the input.
+// value; an error's parameter-list field pointer lies inside the input; a segment
+// descriptor whose DESCRIPTOR LENGTH is wrong for its type is refused there or earlier,
+// never past its DESCRIPTOR LENGTH field (SPC-4 6.4.6, table 156).
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "scsi/xcopy_params.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/xcopy_segment_model.h"
 
 namespace {
 
@@ -18,11 +21,16 @@ void check(std::span<const std::uint8_t> input, xg::scsi::ListIdFormat format,
            const xg::scsi::CopyManagerLimits& limits) {
   using namespace xg::scsi;
   auto decoded = decode_extended_copy(input, format, limits);
+  const auto wrong_length_at = xg::fuzz::first_wrong_segment_length(input, format);
+  XG_FUZZ_CHECK(!decoded || !wrong_length_at);
   if (!decoded) {
     const Sense& s = decoded.error();
     XG_FUZZ_CHECK(s.key == SenseKey::kIllegalRequest);
     if (s.field && s.field->base == FieldRef::Base::kParameterList && input.size() <= 0xFFFF) {
       XG_FUZZ_CHECK(s.field->byte < input.size());
+    }
+    if (wrong_length_at && s.field && s.field->base == FieldRef::Base::kParameterList) {
+      XG_FUZZ_CHECK(s.field->byte <= *wrong_length_at + 2);
     }
     return;
   }

@@ -1,5 +1,7 @@
 // EXTENDED COPY(LID1) parameter lists (SPC-4 r37 6.5): byte-exact vectors from the clients
-// in scsi-copy.md §10, libiscsi iscsi-test-cu ExtendedCopy cases, truncation and mutation.
+// (ESXi, QEMU block/iscsi.c, sg_xcopy, ddpt), libiscsi iscsi-test-cu ExtendedCopy cases,
+// truncation and mutation.
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +28,7 @@ using xg::test::show;
 
 namespace {
 
-// ESXi VAAI Full Copy (scsi-copy.md §10.1); same bytes as examples/esxi-xcopy-lid1.hex.
+// ESXi VAAI Full Copy; same bytes as examples/esxi-xcopy-lid1.hex.
 const char* const kEsxi = R"(
   05 00 0040 00000000 0000001C 00000000  // list ID 05h, usage 00b; CSCD 64, segment 28, inline 0
   E4 00 0000  01 03 00 10                // byte 16: E4h, PDT 0; binary, LU, NAA, length 16
@@ -249,7 +251,7 @@ TEST_CASE("LID1: libiscsi DescrLimits: MAX+1 CSCDs -> 26/06, MAX+1 segments -> 2
 }
 
 TEST_CASE("LID1: libiscsi DescrLimits (c): lists over MAXIMUM DESCRIPTOR LIST LENGTH -> 1A/00 "
-          "before the counts (scsi-copy.md §12 item 23)", "[scsi][xcopy][lid1][libiscsi]") {
+          "before the counts (what libiscsi expects)", "[scsi][xcopy][lid1][libiscsi]") {
   CopyManagerLimits limits;
   limits.max_cscd_descriptors = 2;
   limits.max_segment_descriptors = 1;
@@ -327,8 +329,8 @@ TEST_CASE("LID1: inline data over MAXIMUM INLINE DATA LENGTH -> 26/0B at INLINE 
   check_both_directions(v, l, limits);
 }
 
-TEST_CASE("LID1: empty CSCD and segment lists decode (zero work is legal, scsi-copy.md §12 "
-          "item 6), trailing bytes after the inline data are ignored", "[scsi][xcopy][lid1]") {
+TEST_CASE("LID1: empty CSCD and segment lists decode (zero work is legal, SPC-4 "
+          "6.4.6.5), trailing bytes after the inline data are ignored", "[scsi][xcopy][lid1]") {
   ExtendedCopyList empty;
   empty.list_identifier = 9;
   check_both_directions(hex("09 00 0000 00000000 00000000 00000000"), empty);
@@ -379,7 +381,7 @@ struct Mutation {
 }  // namespace
 
 TEST_CASE("LID1: single-byte mutations of the ESXi list give exact sense (SPC-4 5.17.7.3, "
-          "scsi-copy.md §13)", "[scsi][xcopy][lid1][malformed]") {
+          "6.4.3)", "[scsi][xcopy][lid1][malformed]") {
   using S = Sense;
   const auto p = [](std::size_t byte, std::optional<std::uint8_t> bit = std::nullopt) {
     return FieldRef::param(byte, bit);
@@ -442,4 +444,177 @@ TEST_CASE("LID1: single-byte mutations of the ESXi list give exact sense (SPC-4 
       CHECK(show(xg::scsi::encode_extended_copy(*decoded)) == show(expected_bytes));
     }
   }
+}
+
+// A segment DESCRIPTOR LENGTH wrong for the type is refused at that descriptor (SPC-4 6.4.6,
+// table 156 fixes the length of every type but 05h, 15h and BEh; 6.4.3 and 5.17.7.3: an
+// invalid field in the parameter list is 26/00 with the field pointer on it). The bytes the
+// wrong length leaves over are not another descriptor, so they may never be blamed instead.
+TEST_CASE("LID1: 02h with DESCRIPTOR LENGTH 0014h -> 26/00 at byte 82 whatever the 4 bytes "
+          "it leaves over (SPC-4 6.4.6.5)", "[scsi][xcopy][lid1][malformed]") {
+  const char* const kShort = R"(
+    05 00 0040 00000000 0000001C 00000000  // list ID 05h; CSCD 64, segment 28, inline 0
+    E4 00 0000  01 03 00 10                // byte 16: CSCD 0
+    60 01 40 5A 1B 2C 3D 4E 5F 60 71 82 93 A4 B5 01  00000000  00 000200
+    E4 00 0000  01 03 00 10                // byte 48: CSCD 1
+    60 01 40 5A 1B 2C 3D 4E 5F 60 71 82 93 A4 B5 02  00000000  00 000200
+    02           // byte 80     DESCRIPTOR TYPE CODE 02h block -> block
+    00           // byte 81     DC=0, CAT=0
+    00 14        // bytes 82-83 DESCRIPTOR LENGTH 20: wrong, 02h needs 0018h
+    0000 0001    // bytes 84-87 source CSCD 0, destination CSCD 1
+    0000 2000    // bytes 88-91 reserved, NUMBER OF BLOCKS 8192
+    0000000000001000  // bytes 92-99 SOURCE LBA
+    00000000     // bytes 100-103 first half of the DESTINATION LBA
+    02 00 00 FF  // bytes 104-107 left over by length 20: would read as 02h of length 255
+  )";
+  const Sense at_length = Sense::invalid_field_in_param_list(FieldRef::param(82));
+  REQUIRE(xg::test::fixed_sense_hex(at_length) ==
+          xg::test::fixed_sense_hex(Sense::illegal_request(0x26, 0x00, FieldRef::param(82))));
+  check_error(hex(kShort), at_length);
+  // Left-over bytes reading as a 4-byte descriptor: a count over the limit is not the error.
+  CopyManagerLimits one_segment;
+  one_segment.max_segment_descriptors = 1;
+  for (const char* rest : {"00 00 00 00", "02 00 00 00", "FF FF FF FF", "02 00 00 FF"}) {
+    INFO("left over: " << rest);
+    Bytes v = hex(kShort);
+    const Bytes tail = hex(rest);
+    std::copy(tail.begin(), tail.end(), v.end() - 4);
+    check_error(v, at_length);
+    check_error(v, at_length, one_segment);
+  }
+}
+
+TEST_CASE("LID1: 02h with DESCRIPTOR LENGTH 001Ch before a second segment -> 26/00 at the "
+          "first one's byte 82, not in the second", "[scsi][xcopy][lid1][malformed]") {
+  check_error(hex(R"(
+    05 00 0020 00000000 00000038 00000000  // one CSCD, segment list 56 (two 02h)
+    E4 00 0000 01 03 00 10 60 01 40 5A 1B 2C 3D 4E 5F 60 71 82 93 A4 B5 07 00000000 00 000200
+    02 00 001C 0000 0000    // byte 48: segment 0, DESCRIPTOR LENGTH 28: wrong (0018h)
+    0000 0800 0000000000000000 0000000000000800
+    02 00 0018 0000 0000    // byte 76: segment 1, well formed
+    0000 0800 0000000000000800 0000000000001000
+  )"), Sense::invalid_field_in_param_list(FieldRef::param(50)));
+  // The second of two is the wrong one: pointer at its length, byte 76 + 2.
+  check_error(hex(R"(
+    05 00 0020 00000000 00000038 00000000
+    E4 00 0000 01 03 00 10 60 01 40 5A 1B 2C 3D 4E 5F 60 71 82 93 A4 B5 07 00000000 00 000200
+    02 00 0018 0000 0000 0000 0800 0000000000000000 0000000000000800  // byte 48: segment 0
+    02 00 0010 0000 0000    // byte 76: segment 1, DESCRIPTOR LENGTH 16: wrong (0018h)
+    0000 0800 0000000000000800 01 02 03 04 05 06 07 08  // 8 bytes left over
+  )"), Sense::invalid_field_in_param_list(FieldRef::param(78)));
+}
+
+namespace {
+
+// LID1 header with no CSCDs and a segment list of `segment_list` bytes: one descriptor
+// header (type, flags 00h, DESCRIPTOR LENGTH) at byte 16, every later byte `fill`.
+Bytes lid1_one_descriptor(std::uint8_t type_code, std::uint16_t descriptor_length,
+                          std::size_t segment_list, std::uint8_t fill) {
+  Bytes v = hex("07 00 0000 00000000 00000000 00000000");
+  v[8] = static_cast<std::uint8_t>(segment_list >> 24);
+  v[9] = static_cast<std::uint8_t>(segment_list >> 16);
+  v[10] = static_cast<std::uint8_t>(segment_list >> 8);
+  v[11] = static_cast<std::uint8_t>(segment_list);
+  v.push_back(type_code);
+  v.push_back(0x00);
+  v.push_back(static_cast<std::uint8_t>(descriptor_length >> 8));
+  v.push_back(static_cast<std::uint8_t>(descriptor_length));
+  v.resize(16 + segment_list, fill);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("LID1: every fixed-length segment type, every wrong DESCRIPTOR LENGTH, any bytes "
+          "after it -> refused at that descriptor (SPC-4 6.4.6, table 156)",
+          "[scsi][xcopy][lid1][malformed]") {
+  CopyManagerLimits wide;  // every type this decoder reads
+  wide.implemented_descriptor_types = {0x02, 0x0A, 0x16, 0xBE, 0xBF, 0xE4};
+  constexpr std::size_t kSegmentList = 64;
+  constexpr std::size_t kAt = 16;  // the descriptor's type byte
+  int checked = 0;
+  for (unsigned code = 0; code <= 0xFF; ++code) {
+    const auto type_code = static_cast<std::uint8_t>(code);
+    const auto fixed = xg::scsi::segment_descriptor_length(type_code);
+    if (!fixed) continue;  // variable (05h, 15h, 17h, 18h, BEh) or no segment type at all
+    for (std::uint16_t length = 0; length <= kSegmentList; ++length) {
+      if (length == *fixed) continue;
+      for (std::uint8_t fill : {0x00, 0x02, 0xFF}) {
+        INFO("type " << code << ", DESCRIPTOR LENGTH " << length << ", fill " << int{fill});
+        const Bytes v = lid1_one_descriptor(type_code, length, kSegmentList, fill);
+        // Past the segment list the length is a length error (1A/00), still at byte 2.
+        const bool fits = xg::scsi::kSegmentHeaderLength + length <= kSegmentList;
+        const FieldRef at_length = FieldRef::param(kAt + 2);
+        const Sense wrong_length = fits ? Sense::invalid_field_in_param_list(at_length)
+                                        : Sense::param_list_length_error(at_length);
+        const bool decoded_here = type_code == 0x02 || type_code == 0x0A ||
+                                  type_code == 0x16 || type_code == 0xBF;
+        // A type not implemented is refused at its type byte before its length is read.
+        check_error(v, decoded_here || !fits ? wrong_length
+                                             : Sense::unsupported_segment_descriptor_type(
+                                                   FieldRef::param(kAt)),
+                    wide);
+        if (type_code != 0x02) {
+          check_error(v, fits ? Sense::unsupported_segment_descriptor_type(FieldRef::param(kAt))
+                              : wrong_length);
+        } else {
+          check_error(v, wrong_length);
+        }
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked == 22 * 64 * 3);  // 22 types with a fixed length
+}
+
+TEST_CASE("LID1: BEh DESCRIPTOR LENGTH under 12 or disagreeing with RANGE DESCRIPTORS LENGTH "
+          "-> 26/00 at that descriptor whatever follows (SPC-4 6.4.6.19)",
+          "[scsi][xcopy][lid1][malformed]") {
+  CopyManagerLimits wide;
+  wide.implemented_descriptor_types = {0x02, 0x0A, 0x16, 0xBE, 0xBF, 0xE4};
+  check_error(hex(R"(
+    07 00 0000 00000000 00000020 00000000  // segment list 32
+    BE 00 0008   // byte 16: BEh, DESCRIPTOR LENGTH 8: under the 12 fixed bytes
+    FFFF FFFF    // bytes 20-23 CSCD IDs
+    FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF  // left over
+  )"), Sense::invalid_field_in_param_list(FieldRef::param(18)), wide);
+  check_error(hex(R"(
+    07 00 0000 00000000 00000030 00000000  // segment list 48
+    BE 00 0014   // byte 16: BEh, DESCRIPTOR LENGTH 20 = 12 + 8: half a range descriptor
+    FFFF 0000    // bytes 20-23 CSCD IDs
+    0000000000   // bytes 24-28 reserved
+    01           // byte 29 RANGE DESCRIPTOR TYPE 01h
+    0008         // bytes 30-31 RANGE DESCRIPTORS LENGTH 8: not a multiple of 16
+    0000000000000001  // bytes 32-39
+    FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF FF  // left over
+  )"), Sense::invalid_field_in_param_list(FieldRef::param(30)), wide);
+}
+
+TEST_CASE("LID1: a CSCD type code whose size SPC-4 does not give -> 26/07 at it, the bytes "
+          "after it are not a partial CSCD (SPC-4 6.4.5.1)", "[scsi][xcopy][lid1][malformed]") {
+  const char* const kReservedThenStray = R"(
+    05 00 0028 00000000 00000000 00000000  // CSCD DESCRIPTOR LIST LENGTH 40, no segments
+    EC           // byte 16: DESCRIPTOR TYPE CODE ECh, reserved: its size is unknown
+    00 0000 01 03 00 10 60 01 40 5A 1B 2C 3D 4E 5F 60 71 82 93 A4 B5 01 00000000 00 000200
+    E4 00 0000 01 03 00 10  // bytes 48-55: would be a partial CSCD if ECh were 32 bytes
+  )";
+  check_error(hex(kReservedThenStray),
+              Sense::unsupported_target_descriptor_type(FieldRef::param(16)));
+  check_error(xg::test::with_byte(hex(kReservedThenStray), 16, 0xFF),
+              Sense::unsupported_target_descriptor_type(FieldRef::param(16)));
+  check_error(xg::test::with_byte(hex(kReservedThenStray), 16, 0x02),
+              Sense::unsupported_target_descriptor_type(FieldRef::param(16)));
+  // E0h is 32 bytes (SPC-4 6.4.5.1), so the 8 bytes at 48 are a CSCD cut short: 1A/00.
+  check_error(xg::test::with_byte(hex(kReservedThenStray), 16, 0xE0),
+              Sense::param_list_length_error(FieldRef::param(48)));
+  // An unknown size ends the count too: ECh then 16 well-formed CSCDs is not 26/06.
+  Bytes many = hex("05 00 0220 00000000 00000000 00000000");  // CSCD list 17 x 32
+  const Bytes ec = xg::test::with_byte(xg::test::truncated(hex(kReservedThenStray), 48), 16, 0xEC);
+  many.insert(many.end(), ec.begin() + 16, ec.end());
+  for (int i = 0; i < 16; ++i) {
+    const Bytes e4 = xg::scsi::encode_extended_copy(libiscsi_list(1, 1, 0));
+    many.insert(many.end(), e4.begin() + 16, e4.end());
+  }
+  REQUIRE(many.size() == 16 + 17 * 32);
+  check_error(many, Sense::unsupported_target_descriptor_type(FieldRef::param(16)));
 }

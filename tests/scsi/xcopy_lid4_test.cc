@@ -1,5 +1,6 @@
 // EXTENDED COPY(LID4) parameter lists (SPC-4 r37 6.4.2, table 119): the 48-byte header,
 // its fixed values, IMMED/G_SENSE rules, and the shared list checks at LID4 offsets.
+#include <algorithm>
 #include <optional>
 
 #include "scsi/xcopy_params.h"
@@ -162,4 +163,51 @@ TEST_CASE("LID4: counts, inline data and descriptor errors point at LID4 offsets
   one = {};
   one.max_segment_descriptors = 0;
   check_error(v, Sense::too_many_segment_descriptors(FieldRef::param(80)), one);
+}
+
+TEST_CASE("LID4: 02h with DESCRIPTOR LENGTH 0014h -> 26/00 at byte 82 whatever the 4 bytes it "
+          "leaves over (SPC-4 6.4.6.5, table 156)", "[scsi][xcopy][lid4][malformed]") {
+  const Bytes v = with_byte(hex(kLid4), 83, 0x14);  // DESCRIPTOR LENGTH 20: 02h needs 0018h
+  const Sense at_length = Sense::invalid_field_in_param_list(FieldRef::param(82));
+  CopyManagerLimits one_segment;
+  one_segment.max_segment_descriptors = 1;
+  // Bytes 104-107 are left over by length 20; as a header they would be another descriptor.
+  for (const char* rest : {"00 00 10 00", "00 00 00 00", "02 00 00 FF", "FF FF FF FF"}) {
+    INFO("left over: " << rest);
+    Bytes mutated = v;
+    const Bytes tail = hex(rest);
+    std::copy(tail.begin(), tail.end(), mutated.end() - 4);
+    check_error(mutated, at_length);
+    check_error(mutated, at_length, one_segment);
+  }
+  // Every wrong length that still fits the 28-byte segment list, left-over bytes FFh.
+  for (std::uint8_t length = 0; length <= 24; ++length) {
+    if (length == 0x18) continue;
+    INFO("DESCRIPTOR LENGTH " << int{length});
+    Bytes mutated = with_byte(hex(kLid4), 83, length);
+    std::fill(mutated.begin() + 84 + length, mutated.end(), std::uint8_t{0xFF});
+    check_error(mutated, at_length);
+  }
+}
+
+TEST_CASE("LID4: 0Ah, 16h and BFh with a wrong DESCRIPTOR LENGTH -> 26/00 at their byte 2, the "
+          "next segment untouched (SPC-4 6.4.6.9, 6.4.6.18, 6.4.6.20)",
+          "[scsi][xcopy][lid4][malformed]") {
+  CopyManagerLimits wide;
+  wide.implemented_descriptor_types = {0x02, 0x0A, 0x16, 0xBE, 0xBF, 0xE4};
+  const Bytes header = xg::test::truncated(hex(kLid4), 80);  // header + CSCD, lengths patched
+  for (const char* segment : {
+           "0A 00 0018 0000 0000 00001000 0000000000000000 0000000000000010 0000 00FF",
+           "16 00 0014 0000 0000 0000000000000000 0000000000000010 00000008",
+           "BF 00 000C FFFF 0000 0000000000000010 00000008",
+       }) {
+    INFO(segment);
+    Bytes v = xg::test::concat({header, hex(segment),
+                                hex("02 00 0018 0000 0000 0000 0100 0000000000000000 "
+                                    "0000000000001000")});
+    const std::size_t segment_list = v.size() - 80;
+    v[44] = static_cast<std::uint8_t>(segment_list >> 8);
+    v[45] = static_cast<std::uint8_t>(segment_list);
+    check_error(v, Sense::invalid_field_in_param_list(FieldRef::param(82)), wide);
+  }
 }
