@@ -16,7 +16,8 @@ using detail::join64;
 using detail::low32;
 using detail::put;
 
-// Descriptor byte offsets shared by every format (nvme-copy.md §2.2-2.5).
+// Descriptor byte offsets shared by every format (NVM Command Set 1.0 3.2.2, Source Range
+// Entries formats 0h/1h; TP4130 formats 2h/3h).
 constexpr std::size_t kOffsetSnsid = 0;
 constexpr std::size_t kOffsetNlb = 16;
 constexpr std::size_t kOffsetSopt = 22;

@@ -3,10 +3,10 @@
 //
 // Specs: NVM Command Set Specification 1.0 3.2.2 "Copy command" with TP4065 (Simple Copy,
 // formats 0h) and TP4068 (format 1h), TP4130 Cross-Namespace Copy (formats 2h/3h, SOPT,
-// status 85h-89h). Byte layouts per nvme-copy.md §1.1 and §2 (Linux, QEMU, SPDK and
+// status 85h-89h). Byte layouts as Linux, QEMU, SPDK and
 // libnvme >= 1.4/1.7 agree; libnvme 1.3 swaps ELBAT/ELBATM, so we encode ourselves).
 //
-// SQE (nvme-copy.md §1.1):
+// SQE (NVM Command Set 1.0 3.2.2, Copy command Dwords 2-15):
 //   NSID      destination namespace (and the source for formats 0h/1h)
 //   CDW2      kept raw (32b-Guard tag bits, uncertain for Copy)
 //   CDW3      LBTU: upper 32 bits of the write-side initial reference/storage tag
@@ -122,7 +122,8 @@ struct CopyRequest {
 };
 ParseResult<CopyRequest> build_copy(CopyCommand cmd, std::span<const SourceRange> ranges);
 
-// ---- Limits and validation (nvme-copy.md §3.1, §3.2, §4.5) ----------------------------
+// ---- Limits and validation (NVMe Base 2.0 Identify Controller ONCS/OCFS; NVM Command Set
+// 1.0 Identify Namespace MSSRL/MCL/MSRC and 3.2.2) ----------------------------------------
 
 // Controller-wide facts from Identify Controller and Host Behavior Support.
 struct ControllerCopyCaps {
@@ -164,7 +165,7 @@ using NamespaceLookup = std::function<const NamespaceCopyInfo*(std::uint32_t nsi
 //   PI enabled and PRINFOR.PRACT != PRINFOW.PRACT -> 0x4002
 //   NR > MSRC -> 83h Command Size Limit Exceeded (0x4183)
 //   DESFMT family != namespace PIF (0h/2h need 16b Guard or no PI) -> 0Ah (0x410A; the code
-//     QEMU uses, spec code uncertain: nvme-copy.md §4.5)
+//     QEMU 7.2 hw/nvme/ctrl.c uses; which code the spec names is not confirmed)
 //   sum(NLB+1) > MCL -> 0x4183
 // then per range k (DW0 = k):
 //   2h/3h: SNSID not attached (lookup fails) -> 0Bh Invalid Namespace or Format (0x400B);
@@ -178,8 +179,8 @@ CopyVerdict validate_copy(const CopyCommand& cmd, std::span<const SourceRange> r
                           const ControllerCopyCaps& caps, const NamespaceCopyInfo& destination,
                           const NamespaceLookup& sources = {});
 
-// Progress from a completion (nvme-copy.md §4.1): success -> every range; failure -> the
-// ranges before DW0 (clamped to the count), which form a contiguous destination prefix.
+// Progress from a completion (NVM Command Set 1.0 3.2.2, DW0): success -> every range; failure ->
+// the ranges before DW0 (clamped to the count), which form a contiguous destination prefix.
 struct CopyProgress {
   std::size_t ranges_copied = 0;
   std::uint64_t blocks_copied = 0;

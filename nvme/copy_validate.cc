@@ -1,10 +1,11 @@
-// validate_copy(): the limit and capability checks of nvme-copy.md §4.5, in the order a
+// validate_copy(): the limit and capability checks of NVM Command Set 1.0 3.2.2 (and
+// TP4130 for formats 2h/3h), in the order a
 // spec-conformant controller (and QEMU >= 8.1/9.1) makes them. Declared in copy_command.h.
 //
 // QEMU 7.2 reports most per-range failures as Internal Error 0x0006 and never checks MCL
-// (nvme-copy.md §7.3); this function returns what the spec names, so an emulated
-// controller built on it behaves like a fixed device. A QEMU-7.2 personality, if wanted,
-// belongs in the fault-injecting wrapper.
+// (QEMU 7.2 hw/nvme/ctrl.c nvme_aio_err(), fixed in 8.1); this function returns what the spec
+// names, so an emulated controller built on it behaves like a fixed device. A QEMU-7.2 personality,
+// if wanted, belongs in the fault-injecting wrapper.
 #include "nvme/copy_command.h"
 
 #include <optional>

@@ -28,7 +28,8 @@
 namespace xg::nvme {
 
 // What the host sees of a completion queue entry: status and the command-specific dwords
-// (for Copy, DW0 is the index of the first source range not copied; nvme-copy.md §4.1).
+// (for Copy, DW0 is the index of the first source range not copied; NVM Command Set 1.0
+// 3.2.2).
 struct Completion {
   Status status;
   std::uint32_t dw0 = 0;

@@ -302,7 +302,8 @@ Completion EmulatedDevice::copy(Namespace& ns, const Command& command) {
     return source == nullptr ? nullptr : &source->copy_info;
   };
   const CopyVerdict verdict = validate_copy(*cmd, *ranges, caps_, ns.copy_info, lookup);
-  // A failure in range k means ranges 0..k-1 were copied (DW0 = k, nvme-copy.md §4.1),
+  // A failure in range k means ranges 0..k-1 were copied (DW0 = k, NVM Command Set 1.0
+  // 3.2.2),
   // so run those first, in order, as a controller that checks range by range would.
   const std::size_t runnable = verdict.status.ok() ? ranges->size() : verdict.dw0;
   const std::span<const SourceRange> run = std::span(*ranges).first(runnable);
@@ -341,7 +342,8 @@ Completion EmulatedDevice::copy(Namespace& ns, const Command& command) {
     const CopyOutcome outcome =
         ns.storage->copy_from(*source->storage, run[k].slba, destination, blocks);
     if (outcome.failure != IoFailure::kNone) {
-      // DW0: the first range not fully copied (nvme-copy.md §4.1), however many merged.
+      // DW0: the first range not fully copied (NVM Command Set 1.0 3.2.2), however many
+      // merged.
       std::size_t failed = k;
       for (std::uint64_t copied = 0;
            failed + 1 < end && copied + run[failed].blocks() <= outcome.blocks_copied; ++failed) {

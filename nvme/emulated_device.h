@@ -1,8 +1,8 @@
 // EmulatedDevice: the NVMe controller xgate serves when no hardware is configured. Its
 // namespaces live in sparse files (emulated_namespace.h); its identify data is produced
 // with the identify.h encoders; Copy is checked by validate_copy() (copy_command.h), so it
-// answers every limit violation exactly as a conforming controller does (nvme-copy.md
-// §4.5, the "Spec / fixed QEMU" column), never with QEMU 7.2's Internal Error (for that,
+// answers every limit violation exactly as a conforming controller does (NVM Command Set
+// 1.0 3.2.2 and TP4130, as QEMU >= 8.1/9.1 answer), never with QEMU 7.2's Internal Error (for that,
 // wrap it in FaultInjectingDevice with qemu72 mode).
 //
 // Controller (Identify Controller, NVMe Base 2.0): model "xgate emulated NVMe", VER 2.0,

@@ -43,7 +43,8 @@ struct OpenError {
 };
 
 // An I/O failure inside the namespace, split by side so Copy can report Write Fault
-// (0x0280) or Unrecovered Read Error (0x0281) as nvme-copy.md §4.4 names them.
+// (0x0280) or Unrecovered Read Error (0x0281) as NVM Command Set 1.0 names them (Figure
+// "Status Code - Media and Data Integrity Errors").
 enum class IoFailure { kNone, kRead, kWrite };
 
 // What copy_from() did: on failure, how many blocks at the front of the run are known to

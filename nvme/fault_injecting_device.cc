@@ -12,7 +12,7 @@ namespace {
 Status command_abort_requested() { return Status::generic(kScCommandAbortRequested, false); }
 
 // What QEMU 7.2's nvme_aio_err() leaves in the CQE for any asynchronous Copy failure
-// (nvme-copy.md §7.3): Internal Error, DNR clear.
+// (hw/nvme/ctrl.c has no Copy case there; fixed in QEMU 8.1): Internal Error, DNR clear.
 Status qemu72_copy_failure() { return Status::internal_error(); }
 
 bool timer_later(const auto& a, const auto& b) {
@@ -344,13 +344,15 @@ void FaultInjectingDevice::run_qemu72_copy(Command command, CompletionHandler do
   const auto id_ns = decode_identify_namespace(inner_.identify_namespace(command.sqe.nsid));
   const auto id_ctrl = decode_identify_controller(inner_.identify_controller());
   if (!cmd || !id_ns || !id_ctrl) return inner_submit(command, std::move(done));
-  // 7.2 has no cross-namespace copy: OCFS is 0h|1h (nvme-copy.md §7.5, measured T10).
+  // 7.2 has no cross-namespace copy (QEMU 9.1 added it): OCFS is 0h|1h, as measured on
+  // QEMU 7.2.22.
   if (is_cross_namespace_format(cmd->desfmt)) {
     return done(Completion{Status::invalid_field_in_command(), 0, 0});
   }
   const auto ranges = decode_source_ranges(command.data, cmd->desfmt, cmd->range_count());
   if (!ranges) return inner_submit(command, std::move(done));
-  // The synchronous checks (§7.2 steps 1-4) answer with their real status: run the
+  // The synchronous checks (QEMU 7.2 nvme_copy() before any I/O: format, PRACT, NR > MSRC,
+  // format vs PIF) answer with their real status: run the
   // validator with every per-range limit and MCL lifted, so only those can fail.
   NamespaceCopyInfo relaxed = namespace_copy_info(command.sqe.nsid, *id_ns);
   relaxed.mssrl = 0xFFFF;

@@ -10,8 +10,8 @@
 //   CNS 05h  Zoned Namespace specific Identify Namespace (CSI 02h), ZNS Command Set 1.1
 //
 // Offsets (bytes, spec style "hi:lo") are next to each field and were checked against
-// nvme-copy.md §3 (libnvme 1.3 offsetof: ONCS 520, OCFS 534, MSSRL 74, MCL 76, MSRC 80,
-// LBAF 128). Fields not modelled are written as zero and ignored when decoding.
+// libnvme 1.3's src/nvme/types.h with offsetof (ONCS 520, OCFS 534, MSSRL 74, MCL 76,
+// MSRC 80, LBAF 128). Fields not modelled are written as zero and ignored when decoding.
 //
 // There are no controller-level copy limits: MSSRL/MCL/MSRC are per namespace. The
 // controller says Copy is supported (ONCS bit 8) and which descriptor formats (OCFS

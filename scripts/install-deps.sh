@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev xxd
-  # libraries (DEVELOPERS.md "Dependencies")
+  # libraries (CONTRIBUTING.md "Dependencies")
   libboost-dev libnvme-dev liburing-dev libisal-dev libfmt-dev libspdlog-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   # tests and benchmarks

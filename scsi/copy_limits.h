@@ -19,7 +19,8 @@ struct CopyManagerLimits {
   std::uint16_t max_segment_descriptors = 64;
   // CSCD list + segment list bytes. Must be >= (max CSCD + 1) * 32 + (max segments + 1) *
   // 32 so that one too many of either is reported as a count error, not a length error
-  // (libiscsi DescrLimits; scsi-copy.md §12 item 23).
+  // (libiscsi iscsi-test-cu SCSI.ExtendedCopy.DescrLimits sends one too many of each and
+  // expects 26/06 or 26/08).
   std::uint32_t max_descriptor_list_length = (16 + 1) * 32 + (64 + 1) * 32;
   std::uint32_t max_segment_length = 256u << 20;  // bytes one segment may move; 0 = no limit
   std::uint32_t max_inline_data_length = 0;       // no inline data (no client sends it)

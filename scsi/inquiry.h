@@ -2,7 +2,8 @@
 // PERIPHERAL QUALIFIER / PERIPHERAL DEVICE TYPE byte shared by every VPD page.
 //
 // The target encodes what translate/ fills in; tests, tools and clients decode. ALLOCATION
-// LENGTH truncation is the dispatcher's job (style §4.2-6): encoders produce the whole
+// LENGTH truncation is the dispatcher's job (SPC-4 4.2.5.6, once for every command):
+// encoders produce the whole
 // response.
 #pragma once
 

@@ -1,5 +1,5 @@
 // POPULATE TOKEN parameter list (83h/10h; SBC-4 5.12.2, table "POPULATE TOKEN parameter
-// list"; scsi-copy.md §7.1), both directions.
+// list"), both directions.
 //
 //   0-1    POPULATE TOKEN DATA LENGTH (n-1)
 //   2      b7:2 reserved, b1 RTV, b0 IMMED

@@ -1,5 +1,5 @@
 // Block device range descriptor lists shared by POPULATE TOKEN and WRITE USING TOKEN
-// (SBC-4 5.12.3 / 5.59.3, table "Block device range descriptor"; scsi-copy.md §7.1, §7.2).
+// (SBC-4 5.12.3 / 5.59.3, table "Block device range descriptor").
 //
 // The list is a 2-byte BLOCK DEVICE RANGE DESCRIPTOR LENGTH followed by 16-byte
 // descriptors:

@@ -159,7 +159,7 @@ Result<Lid4Body> decode_lid4(std::span<const std::uint8_t> bytes, std::size_t tr
                  std::to_string(field_length) + " is not a multiple of 4");
   }
   if (sense_length > field_length) {
-    // Windows' classpnp asserts byte 13 >= byte 14 (scsi-copy.md §12 item 16).
+    // Windows' classpnp asserts byte 13 >= byte 14 (Windows-driver-samples classpnp).
     return Sense::invalid_field_in_param_list(FieldRef::param(at_sense_length))
         .because(std::string(what) + ": SENSE DATA LENGTH " + std::to_string(sense_length) +
                  " exceeds LENGTH OF THE SENSE DATA FIELD " + std::to_string(field_length));

@@ -1,5 +1,5 @@
 // RECEIVE COPY RESULTS family (THIRD-PARTY COPY IN, opcode 84h): the parameter data the copy
-// manager returns, both directions (SPC-4 r37 6.20-6.27; scsi-copy.md §6, §7.7, §7.8).
+// manager returns, both directions (SPC-4 r37 6.20-6.27).
 //
 //   SA   response                                     encoder / decoder below
 //   00h  RECEIVE COPY STATUS(LID1), 12 bytes          encode_copy_status_lid1
@@ -13,8 +13,8 @@
 //
 // ALLOCATION LENGTH: encoders always produce the whole response, with AVAILABLE DATA counting
 // every byte after byte 3 (SPC-4: "not altered based on the allocation length"). Cutting it
-// to min(ALLOCATION LENGTH, size) is the dispatcher's job, once, for every command (style
-// study §4.2 rule 6). Encoders are total: they never fail.
+// to min(ALLOCATION LENGTH, size) is the dispatcher's job, once, for every command (SPC-4
+// 4.2.5.6, allocation length). Encoders are total: they never fail.
 //
 // Decoders (tests, `xgate decode`, clients) read one complete response. Errors are Sense
 // values whose FieldRef (parameter-list form, C/D = 0) is the byte offset in the response:
@@ -68,8 +68,8 @@ inline constexpr std::uint8_t kTpcOutWriteUsingToken = 0x11;
 
 // COPY STATUS TRANSFER COUNT UNITS (SPC-4 6.24, table 251). F1h (destination logical
 // blocks) is accepted only in the LID4 header: whether LID1 allows it is not settled
-// (scsi-copy.md §6.1), so the LID1 encoder never has a reason to send it and the LID1
-// decoder refuses it.
+// (FreeBSD CTL and SCST report 00h-06h only in LID1), so the LID1 encoder never has a
+// reason to send it and the LID1 decoder refuses it.
 enum class TransferCountUnits : std::uint8_t {
   kBytes = 0x00,
   kKibibytes = 0x01,
@@ -124,7 +124,7 @@ Result<CopyStatusLid1> decode_copy_status_lid1(std::span<const std::uint8_t> byt
 
 // ---- 01h RECEIVE COPY DATA(LID1) (SPC-4 6.21, table 242) ----
 //   0-3  AVAILABLE DATA (n - 3), then the held data from byte 4.
-// xgate advertises HELD DATA LIMIT 0 and rejects this SA (scsi-copy.md §6.2); the pair
+// xgate advertises HELD DATA LIMIT 0 and rejects this SA (SPC-4 5.17.4.5); the pair
 // exists for clients and tests. Held data is cut at kMaxHeldDataLength bytes (LID1 and
 // LID4), far above any HELD DATA LIMIT, so AVAILABLE DATA always fits 32 bits.
 inline constexpr std::size_t kMaxHeldDataLength = 0xFFFF'0000;
@@ -163,7 +163,7 @@ Result<CopyManagerLimits> decode_operating_parameters(std::span<const std::uint8
 //   56    COPY COMMAND STATUS (the SCSI status the EXTENDED COPY(LID1) returned)
 //   58-59 SENSE DATA LENGTH (n - 59)
 //   60... SENSE DATA (the sense the EXTENDED COPY returned)
-// SCST sends AVAILABLE DATA one too large (size - 3, scsi-copy.md §6.4); this decoder reads
+// SCST sends AVAILABLE DATA one too large (size - 3, SCST's copy manager); this decoder reads
 // that as running past the data (1A/00), which is what it is.
 inline constexpr std::size_t kFailureDetailsSenseOffset = 60;
 
@@ -187,7 +187,7 @@ Result<std::optional<CopyFailureDetailsLid1>> decode_failure_details_lid1(
 //   8-11  ESTIMATED STATUS UPDATE DELAY (ms)
 //   12    EXTENDED COPY COMPLETION STATUS (SCSI status; 40h TASK ABORTED with 60h)
 //   13    LENGTH OF THE SENSE DATA FIELD (x - 31): 0 or a multiple of 4
-//   14    SENSE DATA LENGTH (<= byte 13; Windows asserts it, scsi-copy.md §12 item 16)
+//   14    SENSE DATA LENGTH (<= byte 13; Windows classpnp asserts it)
 //   15    TRANSFER COUNT UNITS (00h-06h, F1h)
 //   16-23 TRANSFER COUNT
 //   24-25 SEGMENTS PROCESSED (0 for POPULATE TOKEN / WRITE USING TOKEN)
@@ -196,8 +196,8 @@ Result<std::optional<CopyFailureDetailsLid1>> decode_failure_details_lid1(
 // RCS(LID4) ends at x. The encoder makes byte 13 the sense length rounded up to a multiple
 // of 4 (18-byte fixed sense -> 14h) and cuts sense beyond 252 bytes (the largest multiple
 // of 4 that byte 13 holds). Windows asserts SENSE DATA LENGTH <= 18 in RRTI: callers put
-// 18-byte fixed-format sense there (scsi-copy.md §7.7). The decoder accepts a sense field
-// longer than needed (byte 13 > rounded byte 14) and keeps only the SENSE DATA LENGTH bytes.
+// 18-byte fixed-format sense there (Windows-driver-samples classpnp). The decoder accepts a sense
+// field longer than needed (byte 13 > rounded byte 14) and keeps only the SENSE DATA LENGTH bytes.
 inline constexpr std::size_t kLid4StatusHeaderLength = 32;
 inline constexpr std::size_t kLid4MaxSenseDataLength = 252;
 // ESTIMATED STATUS UPDATE DELAY values with a meaning of their own (SPC-4 6.24).
@@ -260,7 +260,7 @@ Result<CopyDataLid4> decode_copy_data_lid4(std::span<const std::uint8_t> bytes);
 // token came from an EXTENDED COPY), bytes 2-513 the ROD token. With no sense the length
 // sits at 32-35 and the token at 38; in general the token of the first descriptor starts
 // at 32 + byte 13 + 6 (ddpt's rule). After a successful POPULATE TOKEN there is exactly one
-// descriptor: length 0202h, ID 0 (Windows asserts both, scsi-copy.md §7.7).
+// descriptor: length 0202h, ID 0 (Windows classpnp asserts both).
 //
 // The token is 512 opaque bytes here (its format is scsi/rod_token.h's business), so the
 // descriptor list must be whole 514-byte descriptors: SPC-4 ROD tokens have ROD TOKEN
@@ -285,7 +285,7 @@ Result<RodTokenInformation> decode_rod_token_information(std::span<const std::ui
 
 // ---- 08h REPORT ALL ROD TOKENS (SPC-4 6.27) ----
 //   0-3 AVAILABLE DATA (n - 3), 4-7 reserved, 8... ROD management tokens.
-// Minimal on purpose: xgate does not advertise this SA (scsi-copy.md §7.8). A management
+// Minimal on purpose: xgate does not advertise this SA in RSOC or VPD 8Fh. A management
 // token is taken to be the first 96 bytes of a ROD token, as FreeBSD CTL returns them; the
 // SPC size is not confirmed, so the tokens are opaque 96-byte blocks and the decoder
 // refuses a list that is not whole blocks (26/00 at AVAILABLE DATA).

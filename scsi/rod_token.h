@@ -3,7 +3,7 @@
 // 110 "ROD token format"; ROD types in 5.17.6.2, table 111; block device zero ROD token in
 // SBC-4 4.26.4 "Block device zero ROD token").
 //
-// Layout as the gateway mints it (scsi-copy.md §7.3):
+// Layout as the gateway mints it (SPC-4 5.17.6, table "ROD token format"):
 //   0-3     ROD TYPE
 //   4-5     reserved
 //   6-7     ROD TOKEN LENGTH = 01F8h (n-7)

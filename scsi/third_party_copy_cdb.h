@@ -3,8 +3,7 @@
 // COPY(LID1), 6.18 RECEIVE COPY DATA(LID1), 6.19 RECEIVE COPY DATA(LID4), 6.20 RECEIVE COPY
 // FAILURE DETAILS(LID1), 6.21 RECEIVE COPY OPERATING PARAMETERS, 6.22 RECEIVE COPY
 // STATUS(LID1), 6.23 RECEIVE COPY STATUS(LID4), 6.25 RECEIVE ROD TOKEN INFORMATION, 6.26
-// REPORT ALL ROD TOKENS; SBC-4 5.12.1 POPULATE TOKEN, 5.59.1 WRITE USING TOKEN;
-// scsi-copy.md §1, §2).
+// REPORT ALL ROD TOKENS; SBC-4 5.12.1 POPULATE TOKEN, 5.59.1 WRITE USING TOKEN).
 //
 // Common shape: byte 0 OPERATION CODE, byte 1 b7:5 reserved / b4:0 SERVICE ACTION,
 // bytes 10-13 PARAMETER LIST LENGTH (83h) or ALLOCATION LENGTH (84h), byte 15 CONTROL.
@@ -67,7 +66,7 @@ struct ThirdPartyCopyCdb {
 //         iSCSI gateway always passes the 16-byte CDB field of the SCSI Command PDU, so a
 //         short CDB is a caller bug; it is still answered, not asserted.
 //   24/00 unknown SERVICE ACTION -> byte 1 bit 4 (SPC-4: SA unsupported is an invalid
-//         field, more precise than 20/00; scsi-copy.md §12 item 12)
+//         field, more precise than 20/00, which is for an unsupported OPERATION CODE)
 //   24/00 a reserved bit set -> that byte, highest set reserved bit; scanned from byte 1
 //         up, so the lowest offending byte is reported. CONTROL b5:3 are reserved; NACA,
 //         the obsolete FLAG/LINK bits and the vendor-specific b7:6 pass through.

@@ -83,10 +83,10 @@ std::vector<std::uint8_t> encode_unit_serial_number(const UnitSerialNumberPage& 
 Result<UnitSerialNumberPage> decode_unit_serial_number(std::span<const std::uint8_t> bytes);
 
 // ---- 83h Device Identification (SPC-4 7.8.6) ----
-// Designation descriptors in the caller's order. For a gateway LU (scsi-copy.md §8.2,
-// §13): NAA 6h first (ESXi and LIO match E4h CSCDs on it), then optional T10 vendor ID and
-// EUI-64 (all association 00b, <= 20 bytes so an E4h CSCD can carry them), then the
-// target-port designators below.
+// Designation descriptors in the caller's order. For a gateway LU (SPC-4 7.8.6;
+// the profile CopyManagerLimits describes): NAA 6h first (ESXi and LIO match E4h CSCDs on it), then
+// optional T10 vendor ID and EUI-64 (all association 00b, <= 20 bytes so an E4h CSCD can carry
+// them), then the target-port designators below.
 struct DeviceIdentificationPage {
   Peripheral peripheral;
   std::vector<Designator> designators;

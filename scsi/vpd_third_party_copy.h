@@ -1,13 +1,14 @@
 // Third-party Copy VPD page, 8Fh (SPC-4 r37 7.8.17; the 0000h descriptor and the block ROD
 // device type specific features descriptor are SBC-4's). ESXi 7 and libiscsi read it for
 // EXTENDED COPY; Windows' ODX probe reads it with ALLOCATION LENGTH 255 and looks only at
-// the FIRST descriptor, which must be 0000h with length 0020h (scsi-copy.md §8.3, §10.2).
+// the FIRST descriptor, which must be 0000h with length 0020h (SPC-4 7.8.17; Windows
+// classpnp, Windows-driver-samples storage/class/classpnp).
 //
 // Page layout: the 4-byte VPD header (scsi/vpd.h), then third-party copy descriptors
 //   bytes 0-1 THIRD-PARTY COPY DESCRIPTOR TYPE
 //   bytes 2-3 THIRD-PARTY COPY DESCRIPTOR LENGTH (n - 3, a multiple of 4)
 //   bytes 4-n type-specific body, zero-padded to the length
-// in ascending type order (SPC-4; scsi-copy.md §12 item 18).
+// in ascending type order (SPC-4 7.8.17.1).
 //
 // The model holds each descriptor this project knows as an optional member; the encoder
 // writes the present ones (and any opaque ones) sorted by type, sorts every code list it

@@ -1,5 +1,5 @@
 // WRITE USING TOKEN parameter list (83h/11h; SBC-4 5.59.2, table "WRITE USING TOKEN
-// parameter list"; scsi-copy.md §7.2), both directions.
+// parameter list"), both directions.
 //
 //   0-1      WRITE USING TOKEN DATA LENGTH (n-1)
 //   2        b7:2 reserved, b1 DEL_TKN, b0 IMMED

@@ -3,7 +3,8 @@
 // deterministic: the same input gives the same plan, so it is unit- and property-tested
 // without a device (tests/translate/copy_plan_test.cc), and `xgate explain` prints it.
 //
-// Rules (nvme-copy.md §8.3, §8.4; SPC-4 5.17.4: segments are processed in order):
+// Rules (NVM Command Set 1.0 3.2.2 limits MSSRL/MCL/MSRC per command; SPC-4 5.17.4:
+// segments are processed in order, so overlap is split like memmove):
 //   - Same namespace, Copy usable: NVMe Copy (format 0h). Consecutive extents whose
 //     destinations are contiguous are gathered into one multi-range Copy; each command
 //     holds at most min(MSRC+1, 256) ranges, each range at most min(MSSRL, 65536) blocks,

@@ -1,4 +1,5 @@
-// What a copy does after one of its NVMe commands failed (nvme-copy.md §8.3 step 7, §9.2):
+// What a copy does after one of its NVMe commands failed (NVMe Base 2.0: DNR, CRD and the
+// controller's CRDT; SPC-4 5.17.7.4 for what the initiator is told at the end):
 // retry the rest after a delay, retry it once at once, move the rest by read/write, or give
 // up and report the failure (COPY ABORTED 0D/01, translate/copy_manager.h). Pure.
 #pragma once
@@ -14,9 +15,9 @@ namespace xg::translate {
 enum class CopyRecovery : std::uint8_t {
   kFail,        // media, protection information, range errors; anything DNR forbids
   kRetryLater,  // transient: interrupted, transport, path, not ready, conflicts
-  // Internal Error without DNR: QEMU 7.2 reports every late Copy failure so (nvme-copy.md
-  // §7.3). Once more as it was; a Copy that fails so again goes to the data mover, which
-  // then either works or reports the real error of the Read or Write.
+  // Internal Error without DNR: QEMU 7.2 reports every late Copy failure so (hw/nvme/ctrl.c
+  // nvme_aio_err() has no Copy case; fixed in 8.1). Once more as it was; a Copy that fails so again
+  // goes to the data mover, which then either works or reports the real error of the Read or Write.
   kRetryOnce,
   kDataMover,  // the device cannot Copy this (limits, format, namespaces): read/write it
 };

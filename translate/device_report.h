@@ -1,7 +1,7 @@
 // What an NVMe device offers the gateway, read from its Identify data only (no I/O), for
 // `xgate nvme-info` and start-up logs. A pure function of nvme::Device's identify data.
 //
-// Sources (nvme-copy.md §3): Identify Controller (NVMe Base 2.0) MN/SN/FR, MDTS (byte 77),
+// Sources: Identify Controller (NVMe Base 2.0) MN/SN/FR, MDTS (byte 77),
 // ONCS (521:520; bit 8 Copy), FUSES (523:522), OCFS (535:534; bit n = descriptor format
 // n, bits 2/3 = cross-namespace formats, TP4130); Identify Namespace (NVM Command Set 1.0)
 // NSZE, FLBAS/LBAF (size, metadata), DPS (PI type), MSSRL (75:74, 1-based),

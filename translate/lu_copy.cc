@@ -22,7 +22,7 @@ std::optional<CopyEndpoint> NvmeLu::copy_endpoint() const {
   for (const NamespaceReport& ns : report.namespaces) {
     if (ns.nsid != nsid_) continue;
     // NVMe Copy only where the controller has it and the limits are non-zero; otherwise
-    // the planner uses the data mover (nvme-copy.md §8.3 step 1).
+    // the planner uses the data mover (ONCS bit 8 and non-zero MSSRL/MCL gate it).
     e.plan.copy = ns.copy_usable;
     e.plan.mssrl = ns.mssrl;
     e.plan.mcl = ns.mcl;

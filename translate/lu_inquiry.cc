@@ -196,7 +196,7 @@ void NvmeLu::service_action_in16(const ExchangePtr& x) {
 
 // SBC-4 5.7 GET LBA STATUS: one descriptor from STARTING LBA to the last LBA (at most
 // 2^32 - 1 blocks) with PROVISIONING STATUS 0h, "mapped or unknown": NVMe gives the host
-// no allocation map to report more precisely (DULBE is kept off, nvme-copy.md §9.1).
+// no allocation map to report more precisely (DULBE, NVM Command Set 1.0, is kept off).
 void NvmeLu::get_lba_status(const ExchangePtr& x) {
   base::ByteReader r(x->cdb());
   r.skip(2);

@@ -16,7 +16,9 @@ constexpr std::uint8_t kCommandSpecific = 1;
 constexpr std::uint8_t kMedia = 2;
 constexpr std::uint8_t kPath = 3;
 
-// nvme-copy.md §9.1 (TR 1.5) and §9.2 (gateway choices, marked).
+// NVM Express SCSI Translation Reference 1.5 (as Linux's old drivers/nvme/host/scsi.c and
+// SPDK's lib/scsi/scsi_nvme.c implement it) and, marked, xgate's own choices for codes it
+// does not cover.
 constexpr std::array kRows{
     StatusMapRow{kGeneric, nvme::kScInvalidCommandOpcode, S::kCheckCondition,
                  SenseKey::kIllegalRequest, 0x20, 0x00},
@@ -43,10 +45,11 @@ constexpr std::array kRows{
                  SenseKey::kIllegalRequest, 0x20, 0x09},
     StatusMapRow{kGeneric, nvme::kScCommandSequenceError, S::kCheckCondition,
                  SenseKey::kIllegalRequest, 0x00, 0x00},
-    // §9.2: WRITE PROTECTED.
+    // Not in the TR; xgate's choice: WRITE PROTECTED.
     StatusMapRow{kGeneric, nvme::kScNamespaceIsWriteProtected, S::kCheckCondition,
                  SenseKey::kDataProtect, 0x27, 0x00},
-    // §9.2: retries are the initiator's (the LU does not retry); ABORTED COMMAND invites one.
+    // Not in the TR: retries are the initiator's (the LU does not retry); ABORTED COMMAND invites
+    // one.
     StatusMapRow{kGeneric, nvme::kScCommandInterrupted, S::kCheckCondition,
                  SenseKey::kAbortedCommand, 0x00, 0x00},
     StatusMapRow{kGeneric, nvme::kScTransientTransportError, S::kCheckCondition,
@@ -59,7 +62,7 @@ constexpr std::array kRows{
                  0x04, 0x00},
     StatusMapRow{kGeneric, nvme::kScReservationConflict, S::kReservationConflict,
                  SenseKey::kNoSense, 0x00, 0x00},
-    // §9.1 gateway choice: NOT READY, FORMAT IN PROGRESS rather than SPDK's 05 00/00.
+    // xgate's choice: NOT READY, FORMAT IN PROGRESS rather than SPDK's 05 00/00.
     StatusMapRow{kGeneric, nvme::kScFormatInProgress, S::kCheckCondition, SenseKey::kNotReady, 0x04,
                  0x04},
     StatusMapRow{kCommandSpecific, nvme::kScInvalidFormat, S::kCheckCondition,
@@ -70,7 +73,7 @@ constexpr std::array kRows{
                  SenseKey::kIllegalRequest, 0x00, 0x00},
     StatusMapRow{kCommandSpecific, nvme::kScAttemptedWriteToReadOnlyRange, S::kCheckCondition,
                  SenseKey::kDataProtect, 0x27, 0x00},
-    // §9.2: a split the LU got wrong; reported as an invalid field rather than hidden.
+    // Not in the TR: a split the LU got wrong; reported as an invalid field rather than hidden.
     StatusMapRow{kCommandSpecific, nvme::kScCommandSizeLimitExceeded, S::kCheckCondition,
                  SenseKey::kIllegalRequest, 0x24, 0x00},
     StatusMapRow{kCommandSpecific, nvme::kScInsufficientResources, S::kCheckCondition,
@@ -87,15 +90,15 @@ constexpr std::array kRows{
                  SenseKey::kMediumError, 0x10, 0x03},
     StatusMapRow{kMedia, nvme::kScCompareFailure, S::kCheckCondition, SenseKey::kMiscompare, 0x1D,
                  0x00},
-    // §9.1: SPDK's DATA PROTECT, ACCESS DENIED - NO ACCESS RIGHTS.
+    // SPDK lib/scsi/scsi_nvme.c: DATA PROTECT, ACCESS DENIED - NO ACCESS RIGHTS.
     StatusMapRow{kMedia, nvme::kScAccessDenied, S::kCheckCondition, SenseKey::kDataProtect, 0x20,
                  0x02},
     StatusMapRow{kMedia, nvme::kScDeallocatedOrUnwrittenLogicalBlock, S::kCheckCondition,
                  SenseKey::kIllegalRequest, 0x00, 0x00},
-    // §9.2 choice: ID CRC OR ECC ERROR.
+    // Not in the TR; xgate's choice: ID CRC OR ECC ERROR.
     StatusMapRow{kMedia, nvme::kScEndToEndStorageTagCheckError, S::kCheckCondition,
                  SenseKey::kMediumError, 0x10, 0x00},
-    // §9.2: ANA states, as the ALUA analogues.
+    // Not in the TR: ANA states, as the ALUA analogues.
     StatusMapRow{kPath, nvme::kScAsymmetricAccessPersistentLoss, S::kCheckCondition,
                  SenseKey::kNotReady, 0x04, 0x0C},
     StatusMapRow{kPath, nvme::kScAsymmetricAccessInaccessible, S::kCheckCondition,
@@ -108,7 +111,7 @@ StatusMapRow default_row(std::uint8_t sct) {
   switch (sct) {
     case kMedia:
       return {sct, 0, S::kCheckCondition, SenseKey::kMediumError, 0x00, 0x00};
-    case kPath:  // §9.2: 3/60h, 3/70h, 3/71h and the rest: the initiator may retry
+    case kPath:  // Not in the TR: 3/60h, 3/70h, 3/71h and the rest: the initiator may retry
       return {sct, 0, S::kCheckCondition, SenseKey::kAbortedCommand, 0x00, 0x00};
     default:
       return {sct, 0, S::kCheckCondition, SenseKey::kIllegalRequest, 0x00, 0x00};

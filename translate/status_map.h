@@ -1,8 +1,8 @@
 // NVMe completion status -> SCSI status and sense, for commands the LU translates one to
-// one (READ, WRITE, VERIFY, UNMAP, ...). The table is nvme-copy.md §9.1 (the NVM Express
+// one (READ, WRITE, VERIFY, UNMAP, ...). The table is the NVM Express
 // SCSI Translation Reference 1.5 as Linux's old scsi.c and SPDK's scsi_nvme.c implement
-// it) plus the §9.2 rows for codes the TR does not cover. Copy failures (§9.3) are the
-// copy manager's business, not this table's.
+// it) plus xgate's own rows for codes the TR does not cover. Copy failures (COPY ABORTED,
+// SPC-4 5.17.7.4) are the copy manager's business, not this table's.
 #pragma once
 
 #include <cstdint>

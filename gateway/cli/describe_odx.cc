@@ -16,7 +16,8 @@ namespace xg::cli {
 namespace {
 
 // ROD types xgate creates on request: the ODX profile's 0108h descriptor with TOKEN_OUT=1
-// (scsi-copy.md §13) lists access upon reference only.
+// (SPC-4 7.8.17, ROD types created in the 0108h descriptor) lists access upon reference
+// only.
 constexpr std::uint32_t kCreatedRodTypes[] = {scsi::kRodTypeAccessUponReference};
 
 std::string rod_type_text(std::uint32_t type) {

@@ -254,10 +254,11 @@ base::Result<PassthroughBacking, ConfigError> read_passthrough(const Context& co
                                      "\"/dev/ng0n1\"");
   }
   if (path->starts_with("/dev/nvme")) {
-    // Passthrough needs the generic character node; the block node rejects I/O commands.
+    // Passthrough needs the generic character node: Linux serves NVMe passthrough over
+    // io_uring only there (drivers/nvme/host/ioctl.c, nvme_ns_chr_uring_cmd).
     return context.at_node(node, "nvme = \"" + *path +
                                      "\" is a block device; passthrough "
-                                     "needs the generic node /dev/ngXnY (nvme-copy.md §5)");
+                                     "needs the generic node /dev/ngXnY");
   }
   return PassthroughBacking{*path};
 }

@@ -1,8 +1,9 @@
 // NVMe topology discovery on Linux: which controllers exist and which generic namespace
-// nodes (/dev/ngXnY) belong to each, from sysfs through libnvme 1.3 (nvme-copy.md §6.4).
+// nodes (/dev/ngXnY) belong to each, from sysfs through libnvme 1.3 (src/nvme/tree.h,
+// nvme_scan).
 // discovery.cc is the ONLY file of the project that includes <libnvme.h>
 // (tests/layering_test.sh): libnvme finds devices; every command is encoded in nvme/ and
-// sent by PassthroughDevice, never by libnvme (its 1.3 Copy encoding is wrong, §6.3).
+// sent by PassthroughDevice, never by libnvme (its 1.3 Copy encoding swaps ELBAT/ELBATM).
 //
 // Discovery needs no privilege (it reads sysfs). It does not open the nodes: sizes come
 // from sysfs; Copy limits need Identify, i.e. PassthroughDevice::open().

@@ -1,4 +1,5 @@
-// The ioctl submission path: NVME_IOCTL_IO64_CMD (nvme-copy.md §5.2-§5.4) on a small pool
+// The ioctl submission path: NVME_IOCTL_IO64_CMD (include/uapi/linux/nvme_ioctl.h,
+// drivers/nvme/host/ioctl.c nvme_user_cmd64) on a small pool
 // of worker threads. The ioctl blocks its thread until the command completes, so the pool
 // bounds the queue depth of this path at its thread count; submit() only enqueues.
 #include <linux/nvme_ioctl.h>
@@ -16,8 +17,8 @@
 
 namespace xg::nvme::passthrough {
 
-static_assert(sizeof(nvme_passthru_cmd64) == 80, "nvme-copy.md §5.3: cmd64 is 80 bytes");
-static_assert(sizeof(nvme_uring_cmd) == 72, "nvme-copy.md §5.3: uring cmd is 72 bytes");
+static_assert(sizeof(nvme_passthru_cmd64) == 80, "linux/nvme_ioctl.h: cmd64 is 80 bytes");
+static_assert(sizeof(nvme_uring_cmd) == 72, "linux/nvme_ioctl.h: uring cmd is 72 bytes");
 
 namespace {
 
@@ -64,7 +65,8 @@ class IoctlEngine final : public Engine {
       fill_passthru_cmd64(sqe, data, timeout_ms_, cmd);
       const int rc = ::ioctl(fd, NVME_IOCTL_IO64_CMD, &cmd);
       // `result` is written back whenever the ioctl returns >= 0, NVMe errors included
-      // (that is how a failed Copy's DW0 arrives; nvme-copy.md §5.4).
+      // (that is how a failed Copy's DW0 arrives; drivers/nvme/host/ioctl.c
+      // nvme_user_cmd64 copies it out whenever the status is >= 0).
       done(rc < 0 ? -errno : rc, rc < 0 ? 0 : cmd.result);
     });
   }

@@ -102,7 +102,9 @@ std::string kernel_release() {
   return names.release;
 }
 
-// nvme-copy.md §5.6: the rule differs across 6.1/6.2, so say which kernel this is.
+// The rule differs across 6.1/6.2 (6.1 wants CAP_SYS_ADMIN for every passthrough command;
+// 6.2's drivers/nvme/host/ioctl.c nvme_cmd_allowed lets a user with write access send I/O
+// commands the effects log marks supported), so say which kernel this is.
 std::string permission_advice() {
   return "needs CAP_SYS_ADMIN on Linux <= 6.1 for every NVMe passthrough command (run xgate "
          "as root or grant the capability); Linux 6.2+ also allows Identify and I/O to "
@@ -110,7 +112,8 @@ std::string permission_advice() {
          kernel_release();
 }
 
-// Admin Identify through NVME_IOCTL_ADMIN_CMD (nvme-copy.md §5.7). Returns 0, the
+// Admin Identify through NVME_IOCTL_ADMIN_CMD (include/uapi/linux/nvme_ioctl.h). Returns 0,
+// the
 // positive NVMe status, or -errno.
 int identify(int fd, std::uint32_t nsid, std::uint32_t cns, std::vector<std::uint8_t>& out) {
   out.assign(kIdentifySize, 0);

@@ -1,13 +1,14 @@
-// PassthroughDevice: nvme::Device on Linux NVMe generic namespace nodes (/dev/ngXnY),
-// nvme-copy.md §5. One object drives one controller and may hold several of its
-// namespaces: one file descriptor per namespace. Linux requires the NSID in each command
-// to equal the namespace of the fd it is sent on (else EINVAL, nvme-copy.md §5.3 T14), so
-// the SQE's NSID selects the fd; an NSID this object did not open completes with
-// Invalid Namespace or Format (0x400B) without reaching the kernel.
+// PassthroughDevice: nvme::Device on Linux NVMe generic namespace nodes (/dev/ngXnY;
+// include/uapi/linux/nvme_ioctl.h, drivers/nvme/host/ioctl.c). One object drives one controller and
+// may hold several of its namespaces: one file descriptor per namespace. Linux requires the NSID in
+// each command to equal the namespace of the fd it is sent on (else EINVAL,
+// drivers/nvme/host/ioctl.c; measured on Linux 6.1), so the SQE's NSID selects the fd; an NSID this
+// object did not open completes with Invalid Namespace or Format (0x400B) without reaching the
+// kernel.
 //
 // Submission paths (both always compiled, chosen at open()):
 //   kIoUring  io_uring IORING_OP_URING_CMD / NVME_URING_CMD_IO (Linux 5.19+), ring set up
-//             with IORING_SETUP_SQE128 | IORING_SETUP_CQE32 (§5.5). One completion thread
+//             with IORING_SETUP_SQE128 | IORING_SETUP_CQE32. One completion thread
 //             reaps CQEs: status from cqe->res, DW0/DW1 from big_cqe[0]. Buffers given to
 //             register_buffers() are sent as fixed buffers (IORING_URING_CMD_FIXED,
 //             Linux 6.1+).

@@ -1,5 +1,6 @@
 // Internal to nvme/linux: the two ways PassthroughDevice gets a command to the kernel
-// (nvme-copy.md §5.2-§5.5). Not included outside nvme/linux and its tests.
+// (include/uapi/linux/nvme_ioctl.h: NVME_IOCTL_IO64_CMD, NVME_URING_CMD_IO). Not included
+// outside nvme/linux and its tests.
 //
 // An Engine sends one NVMe I/O command on one namespace fd and later calls `done` with the
 // kernel's answer: `res` >= 0 is the 15-bit NVMe status, < 0 is -errno; `result` is CQE

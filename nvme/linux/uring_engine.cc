@@ -1,4 +1,5 @@
-// The io_uring submission path (nvme-copy.md §5.5): IORING_OP_URING_CMD with cmd_op
+// The io_uring submission path (Linux 5.19+, drivers/nvme/host/ioctl.c nvme_uring_cmd_io;
+// include/uapi/linux/nvme_ioctl.h): IORING_OP_URING_CMD with cmd_op
 // NVME_URING_CMD_IO on a ring set up with IORING_SETUP_SQE128 | IORING_SETUP_CQE32, the
 // 72-byte struct nvme_uring_cmd at SQE offset 48, status in cqe->res and the 64-bit
 // result (DW0 | DW1 << 32) in big_cqe[0].
@@ -25,7 +26,8 @@
 namespace xg::nvme::passthrough {
 namespace {
 
-static_assert(offsetof(io_uring_sqe, cmd) == 48, "nvme-copy.md §5.5: uring cmd at SQE byte 48");
+static_assert(offsetof(io_uring_sqe, cmd) == 48,
+              "include/uapi/linux/io_uring.h: uring cmd at SQE byte 48");
 
 constexpr std::uint64_t kStopToken = ~std::uint64_t{0};
 

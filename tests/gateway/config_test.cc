@@ -333,7 +333,7 @@ TEST_CASE("config: required keys and exactly one device per LUN", "[gateway][con
   CHECK(error_of("[[target]]\nname = \"iqn.2026-12.org.example:disk\"\n[[target.lun]]\n"
                  "lun = 0\nnvme = \"/dev/nvme0n1\"\n") ==
         "t.toml:5:8: nvme = \"/dev/nvme0n1\" is a block device; passthrough needs the generic "
-        "node /dev/ngXnY (nvme-copy.md §5)");
+        "node /dev/ngXnY");
 }
 
 TEST_CASE("config: duplicates - LUN, target name, backing file or namespace, portal",

@@ -1,5 +1,5 @@
 // validate_copy(): the status a conforming controller returns per Copy condition
-// (nvme-copy.md §4.5; NVM Command Set 1.0 3.2.2; TP4130 for 85h/87h and formats 2h/3h).
+// (NVM Command Set 1.0 3.2.2; TP4130 for 85h/87h and formats 2h/3h).
 #include <map>
 
 #include "nvme/copy_command.h"
@@ -9,7 +9,7 @@ using namespace xg::nvme;
 
 namespace {
 
-// QEMU ns2 of nvme-copy.md §7.1: MSSRL 16, MCL 32, MSRC 3 (4 ranges), 512-byte blocks.
+// A QEMU 7.2 namespace with mssrl=16,mcl=32,msrc=3 (4 ranges), 512-byte blocks.
 NamespaceCopyInfo ns2() {
   NamespaceCopyInfo ns;
   ns.nsid = 2;
@@ -55,7 +55,7 @@ CopyVerdict run(const Case& c, const ControllerCopyCaps& caps, const NamespaceCo
 
 }  // namespace
 
-TEST_CASE("Copy limits: table of conditions -> exact status and DW0 (nvme-copy.md §4.5)",
+TEST_CASE("Copy limits: table of conditions -> exact status and DW0 (NVM Command Set 1.0 3.2.2)",
           "[nvme][copy][limits]") {
   const std::vector<Case> cases = {
       {"4 ranges x 8 blocks = MCL: OK", 0, 500, {r(0, 8), r(8, 8), r(16, 8), r(24, 8)}, 0, 0},

@@ -1,5 +1,5 @@
 // Identify Controller / Namespace / NVM- and ZNS-specific Namespace (Base 2.0, NVM Command
-// Set 1.0, ZNS 1.1; offsets checked against nvme-copy.md §3 and libnvme 1.3 offsetof).
+// Set 1.0, ZNS 1.1; offsets checked against libnvme 1.3 src/nvme/types.h with offsetof).
 #include "nvme/identify.h"
 
 #include "tests/nvme/nvme_test_support.h"
@@ -13,7 +13,7 @@ using xg::test::show;
 
 namespace {
 
-// A QEMU 7.2-like controller (nvme-copy.md §3.1, measured ONCS 015Dh, OCFS 0003h).
+// A QEMU 7.2-like controller (measured on QEMU 7.2.22: ONCS 015Dh, OCFS 0003h).
 Bytes qemu_controller() {
   return identify_with({
       {0, hex("36 1B  F4 1A")},                  // 1:0 VID 1B36h, 3:2 SSVID 1AF4h
@@ -31,7 +31,7 @@ Bytes qemu_controller() {
   });
 }
 
-// QEMU ns2 of nvme-copy.md §7.1: MSSRL 16, MCL 32, MSRC 3; 4 KiB blocks + 8-byte metadata
+// QEMU 7.2 namespace with -device nvme-ns,mssrl=16,mcl=32,msrc=3; 4 KiB blocks + 8-byte metadata
 // in format 1, extended LBA.
 Bytes ns2() {
   return identify_with({

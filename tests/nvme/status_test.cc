@@ -1,5 +1,6 @@
-// NVMe completion status (Base 2.0 "Common Completion Queue Entry Layout", "Status Field";
-// nvme-copy.md §4.1): DW3 decode/encode, the Linux 15-bit value, names.
+// NVMe completion status (Base 2.0 "Common Completion Queue Entry Layout", "Status
+// Field"; Linux drivers/nvme/host for the 15-bit value): DW3 decode/encode, the Linux
+// 15-bit value, names.
 #include "nvme/status.h"
 
 #include "tests/nvme/nvme_test_support.h"
@@ -61,7 +62,7 @@ TEST_CASE("Status: CQE DW3 fields P, SC, SCT, CRD, M, DNR decode from a table of
   }
 }
 
-TEST_CASE("Status: named constructors give the values nvme-copy.md §4.5 names",
+TEST_CASE("Status: named constructors give the values NVM Command Set 1.0 names",
           "[nvme][status]") {
   CHECK(Status::invalid_command_opcode().to_linux() == 0x4001);
   CHECK(Status::invalid_field_in_command().to_linux() == 0x4002);

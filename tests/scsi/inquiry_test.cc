@@ -13,7 +13,7 @@ using xg::test::show;
 
 namespace {
 
-// The gateway's LU as scsi-copy.md §13 recommends: SPC-4, 3PC=1, the same identity on
+// The gateway's LU: SPC-4, 3PC=1, the same identity on
 // every LU (ESXi refuses XCOPY between LUs whose PRODUCT IDENTIFICATION differs).
 StandardInquiry gateway_lu() {
   StandardInquiry q;

@@ -1,6 +1,6 @@
-// POPULATE TOKEN parameter list (SBC-4 5.12.2; scsi-copy.md §7.1, §10.2 Windows, §10.5
-// ddpt): byte-exact client vectors both ways and every LU-independent rule of the §7.1
-// table with its exact sense.
+// POPULATE TOKEN parameter list (SBC-4 5.12.2; Windows classpnp, ddpt --odx): byte-exact
+// client vectors both ways and every LU-independent rule of SBC-4 5.12.2 with its exact
+// sense.
 #include <cstdint>
 #include <vector>
 
@@ -20,7 +20,8 @@ using xg::test::show;
 
 namespace {
 
-// Windows classpnp (scsi-copy.md §10.2): IMMED=0, RTV=0, timeout 0, two ranges.
+// Windows classpnp (Windows-driver-samples storage/class/classpnp): IMMED=0, RTV=0,
+// timeout 0, two ranges.
 const char* const kWindows = R"(
   00 2E                    // POPULATE TOKEN DATA LENGTH = 46
   00                       // RTV=0, IMMED=0
@@ -37,7 +38,7 @@ const char* const kWindows = R"(
   00 00 00 00
 )";
 
-// ddpt --odx rtype=pit-def ito=30 immed (scsi-copy.md §10.5): RTV=1, one range.
+// ddpt --odx rtype=pit-def ito=30 immed (ddpt's ODX mode): RTV=1, one range.
 const char* const kDdptPitDef = R"(
   00 1E                    // DATA LENGTH = 30
   03                       // RTV=1, IMMED=1

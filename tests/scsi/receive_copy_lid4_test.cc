@@ -1,6 +1,6 @@
 // RECEIVE COPY RESULTS LID4 responses (SPC-4 r37 6.20, 6.24, 6.26, 6.27): the shared 32-byte
 // status header, RECEIVE COPY STATUS(LID4), RECEIVE COPY DATA(LID4), RECEIVE ROD TOKEN
-// INFORMATION after POPULATE TOKEN / WRITE USING TOKEN (scsi-copy.md §7.7), REPORT ALL ROD
+// INFORMATION after POPULATE TOKEN / WRITE USING TOKEN (SBC-4 5.12, 5.59), REPORT ALL ROD
 // TOKENS. Both directions.
 #include <cstdint>
 
@@ -70,7 +70,8 @@ std::size_t ddpt_token_offset(const Bytes& rrti) { return 32 + std::size_t{rrti.
 
 // ---- vectors ----
 
-// RRTI after a successful Windows POPULATE TOKEN (scsi-copy.md §7.7, §12 item 16).
+// RRTI after a successful Windows POPULATE TOKEN (classpnp asserts SENSE DATA LENGTH <= the
+// LENGTH OF THE SENSE DATA FIELD, one descriptor of length 0202h, ID 0).
 const Bytes kRrtiAfterPopulateToken = concat({hex(R"(
   00 00 02 22              // AVAILABLE DATA = 546 = 550 - 4
   10                       // RESPONSE TO SERVICE ACTION = 10h POPULATE TOKEN

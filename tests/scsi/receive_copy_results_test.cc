@@ -84,7 +84,7 @@ const Bytes kStatusLid1Over4GiB = hex(R"(
   00 50 00 01  // TRANSFER COUNT = 5 GiB + 1 KiB (in KiB)
 )");
 
-// LIO target_core_xcopy.c (scsi-copy.md §6.3): AVAILABLE DATA 42, codes 02h E4h.
+// LIO target_core_xcopy.c: AVAILABLE DATA 42, codes 02h E4h.
 const Bytes kOperatingParametersLio = hex(R"(
   00 00 00 2A  // AVAILABLE DATA = 42 = 40 + 2 codes
   01           // SNLID = 1
@@ -107,7 +107,7 @@ const Bytes kOperatingParametersLio = hex(R"(
   02 E4        // 02h block->block segment, E4h identification CSCD
 )");
 
-// FreeBSD ctl_tpc.c ctl_receive_copy_operating_parameters (scsi-copy.md §6.3).
+// FreeBSD ctl_tpc.c ctl_receive_copy_operating_parameters.
 const Bytes kOperatingParametersFreeBsd = hex(R"(
   00 00 00 2C  // AVAILABLE DATA = 44 = 40 + 4 codes
   01           // SNLID = 1
@@ -128,7 +128,7 @@ const Bytes kOperatingParametersFreeBsd = hex(R"(
   02 07 14 E4  // block->block, verify CSCD, register key, identification CSCD
 )");
 
-// xgate's recommended profile (scsi-copy.md §13) = CopyManagerLimits' defaults.
+// xgate's profile = CopyManagerLimits' defaults (scsi/copy_limits.h).
 const Bytes kOperatingParametersXgate = hex(R"(
   00 00 00 2A  // AVAILABLE DATA = 42
   01           // SNLID = 1
@@ -300,10 +300,10 @@ TEST_CASE("ROP: LIO and FreeBSD responses decode and re-encode byte for byte (SP
         show(kOperatingParametersFreeBsd));
 }
 
-TEST_CASE("ROP: xgate's default CopyManagerLimits give the §13 profile, both ways",
+TEST_CASE("ROP: xgate's default CopyManagerLimits give xgate's profile, both ways",
           "[scsi][rcr][rop]") {
   const CopyManagerLimits limits;
-  // scsi-copy.md §12 item 23: one CSCD or segment too many must be a count error, not a
+  // libiscsi DescrLimits: one CSCD or segment too many must be a count error, not a
   // length error, so the list length covers (max + 1) of each at 32 bytes.
   CHECK(limits.max_descriptor_list_length >=
         (limits.max_cscd_descriptors + 1u) * 32u + (limits.max_segment_descriptors + 1u) * 32u);

@@ -1,5 +1,5 @@
 // THIRD-PARTY COPY OUT (83h) / IN (84h) CDBs (SPC-4 r37 6.3-6.5, 6.18-6.26; SBC-4 5.12.1,
-// 5.59.1; scsi-copy.md §1, §2): client vectors both ways, unknown service actions, and
+// 5.59.1): client vectors both ways, unknown service actions, and
 // every reserved bit of every service action against a layout written here from the spec.
 #include <algorithm>
 #include <cstdint>
@@ -198,7 +198,7 @@ TEST_CASE("CDB: the lowest offending byte is reported first", "[scsi][cdb]") {
   check_error(v, Sense::invalid_field_in_cdb(FieldRef::cdb(3, 1)));
 }
 
-TEST_CASE("CDB: unknown service action -> 24/00 at byte 1 bit 4 (scsi-copy.md §12 item 12)",
+TEST_CASE("CDB: unknown service action -> 24/00 at byte 1 bit 4 (an invalid CDB field, not 20/00)",
           "[scsi][cdb]") {
   for (std::uint8_t op : {std::uint8_t{0x83}, std::uint8_t{0x84}}) {
     for (std::uint8_t sa = 0; sa < 32; ++sa) {

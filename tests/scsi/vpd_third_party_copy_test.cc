@@ -1,5 +1,6 @@
 // Third-party Copy VPD page 8Fh (SPC-4 7.8.17, SBC-4 ROD token descriptors): the
-// scsi-copy.md §13 profiles byte for byte, ordering rules (§12 item 18), malformed pages.
+// XCOPY-only and XCOPY+ODX profiles of scsi/copy_limits.h byte for byte, ordering rules
+// (SPC-4 7.8.17.1: descriptors in ascending type order), malformed pages.
 #include "scsi/vpd_third_party_copy.h"
 
 #include "tests/support/catch.h"
@@ -139,7 +140,7 @@ const Bytes kOdxPage = concat({hex("00 8F 01 70  // PQ/PDT, PAGE CODE 8Fh, PAGE 
 
 }  // namespace
 
-TEST_CASE("8Fh: XCOPY-only profile (scsi-copy.md §13), descriptors ascending, both ways",
+TEST_CASE("8Fh: XCOPY-only profile (CopyManagerLimits defaults), descriptors ascending, both ways",
           "[scsi][vpd8f]") {
   const scsi::ThirdPartyCopyPage model = scsi::third_party_copy_page(xcopy_only_profile());
   REQUIRE(kXcopyOnlyPage.size() == 104);
@@ -205,7 +206,7 @@ TEST_CASE("8Fh: limits structs feed 0004h/8001h/0000h/0106h unchanged", "[scsi][
 }
 
 TEST_CASE("8Fh: encoder sorts descriptors, service actions, codes and IDs, pads to 4 "
-          "(§12 item 18)",
+          "(SPC-4 7.8.17.1)",
           "[scsi][vpd8f]") {
   scsi::ThirdPartyCopyPage page;
   page.supported_commands = std::vector<scsi::SupportedCommand>{{0x84, {0x07, 0x00, 0x04, 0x03}}};

@@ -1,6 +1,6 @@
-// WRITE USING TOKEN parameter list (SBC-4 5.59.2; scsi-copy.md §7.2, §10.2 Windows, §10.5
-// ddpt): byte-exact vectors both ways, the zero token, and every LU-independent rule of
-// the §7.2 table with its exact sense.
+// WRITE USING TOKEN parameter list (SBC-4 5.59.2; Windows classpnp, ddpt --odx):
+// byte-exact vectors both ways, the zero token, and every LU-independent rule of SBC-4
+// 5.59.2 with its exact sense.
 #include <cstdint>
 #include <vector>
 
@@ -53,7 +53,7 @@ RodToken token() {
   return t;
 }
 
-// Windows classpnp WUT (scsi-copy.md §10.2): IMMED=0, resumes at OFFSET INTO ROD 8000h
+// Windows classpnp WUT (Windows-driver-samples classpnp): IMMED=0, resumes at OFFSET INTO ROD 8000h
 // blocks, two destination ranges.
 Bytes windows_wut() {
   return xg::test::concat({hex(R"(

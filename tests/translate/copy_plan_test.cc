@@ -106,7 +106,7 @@ TEST_CASE("Plan: across namespaces - format 2h on one controller with TP4130, el
   }
 }
 
-TEST_CASE("Plan: overlap in one namespace is split like memmove (nvme-copy.md 8.4)",
+TEST_CASE("Plan: overlap in one namespace is split like memmove (SPC-4 5.17.4 order)",
           "[translate][plan]") {
   const std::vector<PlanNamespace> ns = {qemu_like(0)};
   SECTION("dst > src: backward pieces of at most the distance, each after the previous") {

@@ -1,7 +1,7 @@
-// What a copy does after an NVMe command failed (translate/copy_retry.h, nvme-copy.md §8.3
-// step 7): the policy table, the back-off, and the copy job carrying it out against a
-// fault-injecting device: transient statuses retried from DW0, DNR honoured, QEMU 7.2's
-// Internal Error retried once and then moved by read/write, limit errors moved at once.
+// What a copy does after an NVMe command failed (translate/copy_retry.h): the policy
+// table, the back-off, and the copy job carrying it out against a fault-injecting device:
+// transient statuses retried from DW0, DNR honoured, QEMU 7.2's Internal Error retried
+// once and then moved by read/write, limit errors moved at once.
 #include "translate/copy_retry.h"
 
 #include "tests/translate/copy_test_support.h"

@@ -1,5 +1,5 @@
-// NVMe completion status -> SCSI status and sense (nvme-copy.md §9.1, the NVM Express
-// SCSI Translation Reference 1.5 table, and the §9.2 rows), driven end to end: a READ(10)
+// NVMe completion status -> SCSI status and sense (the NVM Express SCSI Translation
+// Reference 1.5 table, and xgate's rows for codes it does not cover), driven end to end: a READ(10)
 // of 40 blocks (three NVMe Reads of 16/16/8 blocks) whose second Read a
 // FaultInjectingDevice fails with the status under test.
 #include "nvme/spec.h"
@@ -21,7 +21,7 @@ struct Expected {
   std::uint8_t ascq;
 };
 
-// Written from nvme-copy.md §9.1/§9.2 independently of translate/status_map.cc.
+// Written from SCSI Translation Reference 1.5 independently of translate/status_map.cc.
 constexpr Expected kExpected[] = {
     {0, 0x01, S::kCheckCondition, SenseKey::kIllegalRequest, 0x20, 0x00},
     {0, 0x02, S::kCheckCondition, SenseKey::kIllegalRequest, 0x24, 0x00},

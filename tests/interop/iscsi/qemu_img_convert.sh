@@ -91,7 +91,8 @@ check "cmp source.raw back.raw" cmp "$work/source.raw" "$work/back.raw"
 
 # EXTENDED COPY: `convert -C` LUN 0 -> LUN 1. qemu-img falls back to READ/WRITE silently
 # after the first refused XCOPY, so offload is proven by QEMU's iscsi_xcopy trace events:
-# at least one, and every one with ret 0 (deps-and-tools.md §4.2); then the data.
+# at least one, and every one with ret 0 (qemu-img --trace enable=iscsi_xcopy; QEMU 7.2's
+# block/iscsi.c falls back to read/write silently); then the data.
 xcopy_offloaded() {
   timeout -k 5 120 qemu-img --trace enable=iscsi_xcopy convert -C -n -f raw -O raw \
     "$lun0" "$lun1" >"$log_dir/xcopy-trace.log" 2>&1 || return 1

@@ -2,7 +2,7 @@
 //   [host]   run anywhere (CTest unit label): open() errors that need no NVMe hardware,
 //            the errno -> Status table, the kernel command layout, node naming.
 //   [guest]  need the QEMU guest of tests/interop/vm (/dev/ng0n1 and /dev/ng0n2 on
-//            QEMU 7.2's emulated controller, nvme-copy.md §7); run there by
+//            QEMU 7.2's emulated controller, hw/nvme); run there by
 //            tests/interop/vm/tests/nvme_conformance.sh. Every I/O case runs through both
 //            submission paths (io_uring and forced ioctl).
 // XG_PT_NODES overrides the guest nodes (comma list, first two used).
@@ -156,9 +156,10 @@ TEST_CASE("errno without an NVMe completion maps to a host status (passthrough_d
   CHECK(status_from_errno(EIO).to_linux() == 0x0006);
 }
 
-// nvme-copy.md §5.3: struct nvme_passthru_cmd64 / nvme_uring_cmd, little-endian.
+// include/uapi/linux/nvme_ioctl.h: struct nvme_passthru_cmd64 / nvme_uring_cmd,
+// little-endian.
 TEST_CASE("kernel command layout: Copy SQE -> nvme_passthru_cmd64 bytes, FUSE/PSDT/DPTR "
-          "dropped (nvme-copy.md §5.3)", "[passthrough][host]") {
+          "dropped (linux/nvme_ioctl.h)", "[passthrough][host]") {
   SubmissionEntry sqe;
   sqe.opcode = kOpcodeCopy;
   sqe.fuse = Fuse::kFirst;  // the kernel rejects non-zero flags: must be dropped
@@ -260,7 +261,7 @@ TEST_CASE("discovery: block name nvmeXnY -> generic node /dev/ngXnY, anything el
 }
 
 TEST_CASE("io_uring probe: a node without NVMe uring_cmd (/dev/null) is refused with why, so "
-          "kAuto falls back to ioctl (nvme-copy.md §5.5)", "[passthrough][host]") {
+          "kAuto falls back to ioctl (Linux 5.19+ io_uring passthrough)", "[passthrough][host]") {
   const int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   REQUIRE(fd >= 0);
   std::string why;
@@ -373,7 +374,7 @@ TEST_CASE("guest: 32 writes then 32 reads in flight at once, data round-trips",
   for (int i = 0; i < kCount; ++i) CHECK(read[i] == written[i]);
 }
 
-TEST_CASE("guest Copy: one range lands at SDLBA, data verified (TP4065, nvme-copy.md §7.4 T2)",
+TEST_CASE("guest Copy: one range lands at SDLBA, data verified (TP4065, QEMU 7.2)",
           "[passthrough][guest][copy]") {
   const auto path = GENERATE(SubmissionPath::kIoUring, SubmissionPath::kIoctl);
   auto device = open_guest(path);
@@ -404,7 +405,7 @@ TEST_CASE("guest Copy: three ranges are written back to back from SDLBA, data ve
 }
 
 TEST_CASE("guest Copy: NR+1 > MSRC+1 -> 0x4183 Command Size Limit Exceeded with DNR, DW0 0 "
-          "(QEMU 7.2 checks MSRC before any data moves, nvme-copy.md §7.2 step 3)",
+          "(QEMU 7.2 hw/nvme/ctrl.c checks MSRC before any data moves)",
           "[passthrough][guest][copy]") {
   const auto path = GENERATE(SubmissionPath::kIoUring, SubmissionPath::kIoctl);
   auto device = open_guest(path);
@@ -418,7 +419,7 @@ TEST_CASE("guest Copy: NR+1 > MSRC+1 -> 0x4183 Command Size Limit Exceeded with 
 }
 
 TEST_CASE("guest Copy: range 1 longer than MSSRL fails with DW0 = 1 and range 0 copied "
-          "(QEMU 7.2 reports 0x0006 instead of 0x4183, nvme-copy.md §7.3)",
+          "(QEMU 7.2 reports 0x0006 instead of 0x4183, its nvme_aio_err())",
           "[passthrough][guest][copy]") {
   const auto path = GENERATE(SubmissionPath::kIoUring, SubmissionPath::kIoctl);
   auto device = open_guest(path);
@@ -518,7 +519,7 @@ TEST_CASE("guest open errors: block node, controller node, same namespace twice"
 }
 
 TEST_CASE("guest open as an unprivileged user -> kPermissionDenied naming CAP_SYS_ADMIN "
-          "(nvme-copy.md §5.6)", "[passthrough][guest]") {
+          "(Linux 6.1 drivers/nvme/host/ioctl.c)", "[passthrough][guest]") {
   REQUIRE(::geteuid() == 0);  // the guest runs tests as root; dropping privileges needs it
   const pid_t child = ::fork();
   REQUIRE(child >= 0);

@@ -132,7 +132,8 @@ inline nvme::IdentifyNamespace namespace_of(nvme::Device& device, std::uint32_t 
 }
 
 // QEMU's emulated controller (PCI vendor 1B36h, Red Hat / QEMU; model "QEMU NVMe Ctrl").
-// Its 7.2 release reports asynchronous Copy failures as 0x0006 (nvme-copy.md §7.3).
+// Its 7.2 release reports asynchronous Copy failures as 0x0006 (hw/nvme/ctrl.c
+// nvme_aio_err() has no Copy case; fixed in QEMU 8.1).
 inline bool is_qemu(const nvme::IdentifyController& id) {
   return id.vid == 0x1B36 || id.mn == "QEMU NVMe Ctrl";
 }

@@ -1,7 +1,7 @@
 // Conformance: the Copy command (NVM Command Set 1.0 3.2.2 with TP4065/TP4130), limits and
-// status per nvme-copy.md §4.5. Where QEMU 7.2 answers differently (§7.3, §7.4) the case
-// names the quirk and accepts QEMU's exact answer only from a device that identifies as
-// QEMU; every other device must give the spec's answer.
+// status per the spec. Where QEMU 7.2 answers differently (its nvme_aio_err(), no MCL check)
+// the case names the quirk and accepts QEMU's exact answer only from a device that
+// identifies as QEMU; every other device must give the spec's answer.
 #include "tests/nvme/conformance/conformance_fixture.h"
 
 namespace xg::test {
@@ -15,11 +15,11 @@ constexpr std::uint64_t kSource = 1000;
 constexpr std::uint64_t kDestination = 9000;
 
 // The spec answer, or -- from QEMU only -- 7.2's status-overwrite bug: Internal Error
-// without DNR, same DW0 (nvme-copy.md §7.3).
+// without DNR, same DW0 (QEMU 7.2 hw/nvme/ctrl.c nvme_aio_err()).
 void check_spec_or_qemu72(const Completion& c, Status spec, std::uint32_t dw0, bool qemu) {
   INFO("completion: " << Catch::StringMaker<Completion>::convert(c));
   if (qemu && c.status == Status::internal_error()) {
-    WARN("QEMU 7.2 quirk (nvme-copy.md §7.3): " << nvme::describe(spec)
+    WARN("QEMU 7.2 quirk (nvme_aio_err): " << nvme::describe(spec)
                                                 << " reported as Internal Error 0x0006");
   } else {
     CHECK(c.status == spec);
@@ -36,7 +36,7 @@ TEST_CASE_METHOD(Conformance, "Copy: one range lands at SDLBA (TP4065)", "[confo
 }
 
 TEST_CASE_METHOD(Conformance, "Copy: ranges are written back to back from SDLBA in descriptor "
-                 "order (nvme-copy.md §1.3)", "[conformance][copy]") {
+                 "order (NVM Command Set 1.0 3.2.2)", "[conformance][copy]") {
   const Bytes src = fill(*io1, kSource, 32, 13);
   const std::vector<SourceRange> ranges{range(kSource + 20, 4), range(kSource, 2),
                                         range(kSource + 9, 3)};
@@ -47,7 +47,8 @@ TEST_CASE_METHOD(Conformance, "Copy: ranges are written back to back from SDLBA 
 }
 
 TEST_CASE_METHOD(Conformance, "Copy at exactly MSSRL, MSRC+1 ranges and MCL blocks succeeds "
-                 "(limits are inclusive, nvme-copy.md §3.2)", "[conformance][copy][limits]") {
+                 "(limits are inclusive, NVM Command Set 1.0 Identify Namespace)",
+                 "[conformance][copy][limits]") {
   const std::uint32_t mssrl = first_ns.mssrl;
   const std::uint32_t ranges_max = std::uint32_t{first_ns.msrc} + 1;
   SECTION("one range of MSSRL blocks") {
@@ -82,7 +83,8 @@ TEST_CASE_METHOD(Conformance, "Copy at exactly MSSRL, MSRC+1 ranges and MCL bloc
 }
 
 TEST_CASE_METHOD(Conformance, "Copy: NR+1 > MSRC+1 -> 0x4183 Command Size Limit Exceeded, DW0 0, "
-                 "checked before any range (nvme-copy.md §4.5)", "[conformance][copy][limits]") {
+                 "checked before any range (NVM Command Set 1.0 3.2.2)",
+                 "[conformance][copy][limits]") {
   if (first_ns.msrc == 255) return;  // 256 ranges is the most NR can say
   const std::uint32_t count = std::uint32_t{first_ns.msrc} + 2;
   fill(*io1, kSource, count, 17);
@@ -96,7 +98,7 @@ TEST_CASE_METHOD(Conformance, "Copy: NR+1 > MSRC+1 -> 0x4183 Command Size Limit 
 }
 
 TEST_CASE_METHOD(Conformance, "Copy: range 1 longer than MSSRL -> 0x4183 DW0 1, range 0 copied "
-                 "[QEMU 7.2 quirk: 0x0006 DW0 1, nvme-copy.md §7.4 T5]",
+                 "[QEMU 7.2 quirk: 0x0006 DW0 1, measured on 7.2.22]",
                  "[conformance][copy][limits][qemu72]") {
   const std::uint32_t mssrl = first_ns.mssrl;
   if (mssrl >= nvme::kMaxBlocksPerRange || mssrl > 4096) return;
@@ -108,7 +110,7 @@ TEST_CASE_METHOD(Conformance, "Copy: range 1 longer than MSSRL -> 0x4183 DW0 1, 
 }
 
 TEST_CASE_METHOD(Conformance, "Copy: more than MCL blocks -> 0x4183 DW0 0, nothing written "
-                 "[QEMU 7.2 quirk: MCL not checked, the copy succeeds, nvme-copy.md §7.4 T6]",
+                 "[QEMU 7.2 quirk: MCL not checked, the copy succeeds, fixed in QEMU 8.1]",
                  "[conformance][copy][limits][qemu72]") {
   const std::uint32_t mssrl = first_ns.mssrl;
   const std::uint32_t mcl = first_ns.mcl;
@@ -122,7 +124,8 @@ TEST_CASE_METHOD(Conformance, "Copy: more than MCL blocks -> 0x4183 DW0 0, nothi
   }
   const Completion c = io1->copy(kDestination, ranges);
   if (qemu && c.status.ok()) {
-    WARN("QEMU 7.2 quirk (nvme-copy.md §7.3): MCL not enforced, copy of MCL+1 blocks succeeded");
+    WARN("QEMU 7.2 quirk (no MCL check before 8.1): MCL not enforced, copy of MCL+1 blocks "
+         "succeeded");
     CHECK(first_difference(read(*io1, kDestination, total), src) == -1);
     return;
   }
@@ -132,7 +135,7 @@ TEST_CASE_METHOD(Conformance, "Copy: more than MCL blocks -> 0x4183 DW0 0, nothi
 }
 
 TEST_CASE_METHOD(Conformance, "Copy: source range 1 past NSZE -> 0x4080 LBA Out of Range DW0 1, "
-                 "range 0 copied [QEMU 7.2 quirk: 0x0006 DW0 1, §7.4 T7]",
+                 "range 0 copied [QEMU 7.2 quirk: 0x0006 DW0 1, measured on 7.2.22]",
                  "[conformance][copy][bounds][qemu72]") {
   const Bytes src = fill(*io1, kSource, 2, 23);
   fill(*io1, kDestination, 2, 24);
@@ -143,7 +146,7 @@ TEST_CASE_METHOD(Conformance, "Copy: source range 1 past NSZE -> 0x4080 LBA Out 
 }
 
 TEST_CASE_METHOD(Conformance, "Copy: destination of range 1 past NSZE -> 0x4080 DW0 1, range 0 "
-                 "copied [QEMU 7.2 quirk: 0x0006 DW0 1, §7.4 T8]",
+                 "copied [QEMU 7.2 quirk: 0x0006 DW0 1, measured on 7.2.22]",
                  "[conformance][copy][bounds][qemu72]") {
   const Bytes src = fill(*io1, kSource, 4, 25);
   const std::uint64_t sdlba = first_ns.nsze - 3;
@@ -154,7 +157,7 @@ TEST_CASE_METHOD(Conformance, "Copy: destination of range 1 past NSZE -> 0x4080 
 }
 
 TEST_CASE_METHOD(Conformance, "Copy: DESFMT 4h (no such format, not in OCFS) -> 0x4002 Invalid "
-                 "Field, DW0 0 (nvme-copy.md §4.5)", "[conformance][copy][format]") {
+                 "Field, DW0 0 (NVM Command Set 1.0 3.2.2)", "[conformance][copy][format]") {
   nvme::CopyCommand cmd;
   cmd.nsid = io1->nsid;
   cmd.sdlba = kDestination;
@@ -166,7 +169,7 @@ TEST_CASE_METHOD(Conformance, "Copy: DESFMT 4h (no such format, not in OCFS) -> 
 }
 
 TEST_CASE_METHOD(Conformance, "Copy: DESFMT 1h on a namespace without 32b/64b Guard PI -> 0x410A "
-                 "(QEMU's code, nvme-copy.md §4.3, §7.4 T9)", "[conformance][copy][format]") {
+                 "(QEMU 7.2's code, measured on 7.2.22)", "[conformance][copy][format]") {
   if (!controller.supports_copy_format(nvme::kDescriptorFormat1) || first_ns.pi_type() != 0) {
     return;
   }
@@ -198,7 +201,7 @@ TEST_CASE_METHOD(Conformance, "Copy format 2h reads from another namespace (TP41
 
 TEST_CASE_METHOD(Conformance, "Copy with source and destination overlapping in one namespace "
                  "gives the memmove result, or 0x4187 Overlapping I/O Range (TP4130, "
-                 "nvme-copy.md §8.4)", "[conformance][copy][overlap]") {
+                 "TP4130 87h aside)", "[conformance][copy][overlap]") {
   const std::int64_t shift = GENERATE(3, -3, 1, -15);
   constexpr std::uint32_t kBlocks = 16;
   const std::uint64_t base = kSource + 100;

@@ -10,7 +10,7 @@ namespace {
 using nvme::Status;
 
 TEST_CASE_METHOD(Conformance, "Identify: ONCS bit 8 Copy, OCFS 0h, per-namespace MSSRL/MCL/MSRC "
-                 "and a 512 or 4096-byte LBA format (nvme-copy.md §3.1, §3.2)",
+                 "and a 512 or 4096-byte LBA format (Base 2.0, NVM Command Set 1.0 Identify)",
                  "[conformance][identify]") {
   CHECK(controller.supports_copy());
   CHECK(controller.supports_copy_format(nvme::kDescriptorFormat0));
