@@ -137,7 +137,9 @@ void add_serve_command(CLI::App& app, ServeOptions& options) {
   serve->footer(
       "Without --config it serves the embedded default: target iqn.2026-12.org.xgate:default\n"
       "on 127.0.0.1:3260 with LUN 0 and LUN 1 on emulated 1 GiB namespaces ns1.img and\n"
-      "ns2.img (512-byte blocks, Copy limits MSSRL 128, MCL 1024, MSRC 15) in the data\n"
+      "ns2.img (512-byte blocks, Copy limits " +
+      xg::config::default_copy_limits_text() +
+      ") in the data\n"
       "directory: --data-dir, else the file's data_dir, else $XDG_STATE_HOME/xgate when\n"
       "XDG_STATE_HOME is set, else ./xgate-data. examples/xgate.toml documents every key.\n"
       "\n"

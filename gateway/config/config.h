@@ -44,22 +44,30 @@ struct Endpoint {
 // and says why in `why`.
 std::optional<Endpoint> parse_endpoint(std::string_view text, std::string& why);
 
+// Copy limits an emulated namespace reports in Identify Namespace (NVM Command Set 1.0,
+// TP4065) unless its configuration says otherwise; the one definition that the TOML
+// defaults, the embedded default target and `xgate serve --help` all use. They model a
+// capable device, not QEMU's small ones (128/1024/15, tests/interop/vm): MSSRL 65535 holds
+// a whole SCSI segment of the advertised MAXIMUM SEGMENT LENGTH (65528 x 512 B) in one
+// range, MSRC 127 lets the planner gather 128 of them, and MCL = 128 x 65535 so the range
+// count, never MCL, ends a Copy: an EXTENDED COPY of 64 maximum segments (2 GiB at 512 B)
+// is one NVMe Copy and, contiguous, one copy_file_range. With QEMU's limits a 1 GiB copy
+// was 2048 Copies of 8 x 64 KiB and took 30x copy_file_range
+// (bench/xcopy_vs_host_copy.sh). Set smaller ones to exercise splitting.
+inline constexpr std::uint16_t kDefaultEmulatedMssrl = 65535;  // blocks per source range
+inline constexpr std::uint8_t kDefaultEmulatedMsrc = 127;      // ranges per Copy, 0's based
+inline constexpr std::uint32_t kDefaultEmulatedMcl =           // blocks per Copy command
+    std::uint32_t{kDefaultEmulatedMssrl} * (kDefaultEmulatedMsrc + 1U);
+
 // An NVM namespace emulated in a sparse file (nvme/emulated_namespace.h).
 struct EmulatedBacking {
   std::string file;                // relative: inside ServeConfig::data_dir
   std::uint64_t size_bytes = 0;    // a non-zero multiple of block_size
   std::uint32_t block_size = 512;  // 512 or 4096
-  // Copy limits reported in Identify Namespace (NVM Command Set, TP4065). The defaults
-  // model a capable device, not QEMU's small ones (128/1024/15, tests/interop/vm): MSSRL
-  // 65535 holds a whole SCSI segment of the advertised MAXIMUM SEGMENT LENGTH (65528 x
-  // 512 B) in one range, MSRC 127 lets the planner gather 128 of them, and MCL = 128 x
-  // 65535 so the range count, never MCL, ends a Copy: an EXTENDED COPY of 64 maximum
-  // segments (2 GiB at 512 B) is one NVMe Copy and, contiguous, one copy_file_range. With
-  // QEMU's limits a 1 GiB copy was 2048 Copies of 8 x 64 KiB and took 30x copy_file_range
-  // (bench/xcopy_vs_host_copy.sh). Set smaller ones to exercise splitting.
-  std::uint16_t mssrl = 65535;  // blocks per source range, 1-based
-  std::uint32_t mcl = 8388480;  // blocks per Copy command, 1-based, >= mssrl
-  std::uint8_t msrc = 127;      // source ranges per Copy command, 0's based
+  // Copy limits reported in Identify Namespace; the defaults are kDefaultEmulated*.
+  std::uint16_t mssrl = kDefaultEmulatedMssrl;  // blocks per source range, 1-based
+  std::uint32_t mcl = kDefaultEmulatedMcl;      // blocks per Copy command, 1-based, >= mssrl
+  std::uint8_t msrc = kDefaultEmulatedMsrc;     // source ranges per Copy command, 0's based
   bool operator==(const EmulatedBacking&) const = default;
 };
 
@@ -106,6 +114,10 @@ ConfigResult load_config_file(const std::filesystem::path& path);
 
 // The embedded configuration `xgate serve` uses without --config (default_config.cc).
 ServeConfig default_config();
+
+// The Copy limits default_config()'s namespaces report, as `xgate serve --help` prints
+// them: "MSSRL 65535, MCL 8388480, MSRC 127".
+std::string default_copy_limits_text();
 
 // $XDG_STATE_HOME/xgate when XDG_STATE_HOME is an absolute path, else ./xgate-data.
 std::string default_data_dir();

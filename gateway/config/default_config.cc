@@ -28,21 +28,26 @@ ServeConfig default_config() {
   TargetConfig target;
   target.name = "iqn.2026-12.org.xgate:default";
   target.alias = "xgate default target";
-  // Two 1 GiB namespaces with the default Copy limits of a TOML emulated LUN (config.h:
-  // a capable device, not QEMU's 128/1024/15), so that EXTENDED COPY between LUN 0 and
+  // Two 1 GiB namespaces with the default Copy limits of a TOML emulated LUN
+  // (kDefaultEmulatedMssrl/Mcl/Msrc, config.h), so that EXTENDED COPY between LUN 0 and
   // LUN 1 has a source and a destination.
   for (std::uint16_t lun : {0, 1}) {
     EmulatedBacking backing;
     backing.file = "ns" + std::to_string(lun + 1) + ".img";
     backing.size_bytes = std::uint64_t{1} << 30;
     backing.block_size = 512;
-    backing.mssrl = 65535;
-    backing.mcl = 8388480;  // 128 x 65535
-    backing.msrc = 127;
+    backing.mssrl = kDefaultEmulatedMssrl;
+    backing.mcl = kDefaultEmulatedMcl;
+    backing.msrc = kDefaultEmulatedMsrc;
     target.luns.push_back(LunConfig{lun, backing});
   }
   config.targets.push_back(std::move(target));
   return config;
+}
+
+std::string default_copy_limits_text() {
+  return "MSSRL " + std::to_string(kDefaultEmulatedMssrl) + ", MCL " +
+         std::to_string(kDefaultEmulatedMcl) + ", MSRC " + std::to_string(kDefaultEmulatedMsrc);
 }
 
 }  // namespace xg::config

@@ -110,6 +110,21 @@ TEST_CASE("config: the embedded default is one target with two 1 GiB emulated LU
         LunConfig{1, EmulatedBacking{"ns2.img", std::uint64_t{1} << 30, 512, 65535, 8388480, 127}});
 }
 
+TEST_CASE("config: xgate serve --help names the embedded default's Copy limits from their one "
+          "definition", "[gateway][config]") {
+  CHECK(default_copy_limits_text() == "MSSRL 65535, MCL 8388480, MSRC 127");
+  const ServeConfig config = default_config();
+  for (const LunConfig& lun : config.targets.at(0).luns) {
+    const auto& backing = std::get<EmulatedBacking>(lun.device);
+    CHECK(default_copy_limits_text() == "MSSRL " + std::to_string(backing.mssrl) + ", MCL " +
+                                            std::to_string(backing.mcl) + ", MSRC " +
+                                            std::to_string(backing.msrc));
+  }
+  CHECK(EmulatedBacking{}.mssrl == xg::config::kDefaultEmulatedMssrl);
+  CHECK(EmulatedBacking{}.mcl == xg::config::kDefaultEmulatedMcl);
+  CHECK(EmulatedBacking{}.msrc == xg::config::kDefaultEmulatedMsrc);
+}
+
 TEST_CASE("config: examples/xgate.toml parses and describes the embedded default",
           "[gateway][config]") {
   const auto root = std::filesystem::path(XG_SOURCE_DIR);

@@ -43,6 +43,11 @@ open(sys.argv[1], "w").write(str(s.getsockname()[1])); time.sleep(60)' "$busy_po
 holder_pid=$!
 for _ in $(seq 50); do [ -s "$busy_port_file" ] && break; sleep 0.1; done
 busy=$(cat "$busy_port_file")
+# --help describes the embedded default with the Copy limits its namespaces report
+# (gateway/config/config.h kDefaultEmulated*; they were once stale here).
+"$xgate" serve --help | tr '\n' ' ' | grep -qF "Copy limits MSSRL 65535, MCL 8388480, MSRC 127"
+verdict "serve --help: the default Copy limits" $?
+
 expect_start_error "busy port: exit 1, names the portal" \
   "xgate serve: cannot listen: portal 127.0.0.1:$busy: Address already in use" \
   --data-dir "$work/data" --listen "127.0.0.1:$busy"
