@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "scsi/sense.h"
+#include "scsi/third_party_copy_cdb.h"
 
 namespace xg::translate {
 
@@ -54,8 +55,9 @@ inline constexpr std::uint8_t kWriteAndVerify12 = 0xAE;
 inline constexpr std::uint8_t kVerify12 = 0xAF;
 inline constexpr std::uint8_t kPreFetch10 = 0x34;
 inline constexpr std::uint8_t kPreFetch16 = 0x90;
-inline constexpr std::uint8_t kThirdPartyCopyOut = 0x83;  // EXTENDED COPY and friends
-inline constexpr std::uint8_t kThirdPartyCopyIn = 0x84;   // RECEIVE COPY RESULTS
+// EXTENDED COPY and friends, RECEIVE COPY RESULTS: defined with their CDBs in scsi/.
+inline constexpr std::uint8_t kThirdPartyCopyOut = scsi::kThirdPartyCopyOut;
+inline constexpr std::uint8_t kThirdPartyCopyIn = scsi::kThirdPartyCopyIn;
 inline constexpr std::uint8_t kWrite12 = 0xAA;
 inline constexpr std::uint8_t kMaintenanceIn = 0xA3;
 }  // namespace opcode

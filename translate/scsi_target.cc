@@ -5,13 +5,14 @@
 #include "base/byte_writer.h"
 #include "scsi/inquiry.h"
 #include "scsi/vpd.h"
+#include "translate/cdb_table.h"
 
 namespace xg::translate {
 namespace {
 
-constexpr std::uint8_t kInquiry = 0x12;
-constexpr std::uint8_t kRequestSense = 0x03;
-constexpr std::uint8_t kReportLuns = 0xA0;
+using opcode::kInquiry;
+using opcode::kReportLuns;
+using opcode::kRequestSense;
 
 // SELECT REPORT (SPC-4 6.33, table 162).
 constexpr std::uint8_t kSelectLogicalUnits = 0x00;

@@ -11,6 +11,7 @@
 #include "gateway/cli/describe.h"
 #include "scsi/cscd.h"
 #include "scsi/segment.h"
+#include "scsi/third_party_copy_cdb.h"
 #include "scsi/vpd.h"
 #include "scsi/vpd_third_party_copy.h"
 
@@ -115,9 +116,9 @@ Json describe_commands(const std::vector<scsi::SupportedCommand>& commands) {
   for (const auto& c : commands) {
     Json cmd;
     cmd["operation_code"] = hex_code(c.operation_code) +
-                            (c.operation_code == 0x83   ? " THIRD-PARTY COPY OUT"
-                             : c.operation_code == 0x84 ? " THIRD-PARTY COPY IN"
-                                                        : "");
+                            (c.operation_code == scsi::kThirdPartyCopyOut  ? " THIRD-PARTY COPY OUT"
+                             : c.operation_code == scsi::kThirdPartyCopyIn ? " THIRD-PARTY COPY IN"
+                                                                           : "");
     cmd["service_actions"] = Json::array();
     for (std::uint8_t sa : c.service_actions) {
       cmd["service_actions"].push_back(operation_name(c.operation_code, sa));
