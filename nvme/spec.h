@@ -65,6 +65,10 @@ enum class StatusCodeType : std::uint8_t {
   kVendorSpecific = 0x7,
 };
 
+// The 3-bit field value of a Status Code Type, for the std::uint8_t fields that carry it
+// (Status::sct, status tables): the enum above stays the one place the values are written.
+constexpr std::uint8_t sct_value(StatusCodeType type) { return static_cast<std::uint8_t>(type); }
+
 // ---- Generic Command Status (SCT 0) ----------------------------------------------------
 inline constexpr std::uint8_t kScSuccessfulCompletion = 0x00;
 inline constexpr std::uint8_t kScInvalidCommandOpcode = 0x01;

@@ -15,73 +15,79 @@ using detail::get8;
 using detail::put;
 
 struct StatusNameRow {
-  std::uint8_t sct;
+  StatusCodeType sct;
   std::uint8_t sc;
   std::string_view name;
 };
 
 // Spec names (Base 2.0, NVM Command Set 1.0, ZNS 1.1, TP4130). One row per code; the
 // log line and the tests walk this table.
+constexpr auto kGeneric = StatusCodeType::kGeneric;
+constexpr auto kCommandSpecific = StatusCodeType::kCommandSpecific;
+constexpr auto kMedia = StatusCodeType::kMediaAndDataIntegrity;
+constexpr auto kPath = StatusCodeType::kPathRelated;
+
 constexpr StatusNameRow kStatusNames[] = {
-    {0, kScSuccessfulCompletion, "Successful Completion"},
-    {0, kScInvalidCommandOpcode, "Invalid Command Opcode"},
-    {0, kScInvalidFieldInCommand, "Invalid Field in Command"},
-    {0, kScCommandIdConflict, "Command ID Conflict"},
-    {0, kScDataTransferError, "Data Transfer Error"},
-    {0, kScCommandsAbortedDueToPowerLoss, "Commands Aborted due to Power Loss Notification"},
-    {0, kScInternalError, "Internal Error"},
-    {0, kScCommandAbortRequested, "Command Abort Requested"},
-    {0, kScCommandAbortedDueToSqDeletion, "Command Aborted due to SQ Deletion"},
-    {0, kScCommandAbortedDueToFailedFusedCommand, "Command Aborted due to Failed Fused Command"},
-    {0, kScCommandAbortedDueToMissingFusedCommand,
+    {kGeneric, kScSuccessfulCompletion, "Successful Completion"},
+    {kGeneric, kScInvalidCommandOpcode, "Invalid Command Opcode"},
+    {kGeneric, kScInvalidFieldInCommand, "Invalid Field in Command"},
+    {kGeneric, kScCommandIdConflict, "Command ID Conflict"},
+    {kGeneric, kScDataTransferError, "Data Transfer Error"},
+    {kGeneric, kScCommandsAbortedDueToPowerLoss, "Commands Aborted due to Power Loss Notification"},
+    {kGeneric, kScInternalError, "Internal Error"},
+    {kGeneric, kScCommandAbortRequested, "Command Abort Requested"},
+    {kGeneric, kScCommandAbortedDueToSqDeletion, "Command Aborted due to SQ Deletion"},
+    {kGeneric, kScCommandAbortedDueToFailedFusedCommand,
+     "Command Aborted due to Failed Fused Command"},
+    {kGeneric, kScCommandAbortedDueToMissingFusedCommand,
      "Command Aborted due to Missing Fused Command"},
-    {0, kScInvalidNamespaceOrFormat, "Invalid Namespace or Format"},
-    {0, kScCommandSequenceError, "Command Sequence Error"},
-    {0, kScDataSglLengthInvalid, "Data SGL Length Invalid"},
-    {0, kScMetadataSglLengthInvalid, "Metadata SGL Length Invalid"},
-    {0, kScNamespaceIsWriteProtected, "Namespace is Write Protected"},
-    {0, kScCommandInterrupted, "Command Interrupted"},
-    {0, kScTransientTransportError, "Transient Transport Error"},
-    {0, kScLbaOutOfRange, "LBA Out of Range"},
-    {0, kScCapacityExceeded, "Capacity Exceeded"},
-    {0, kScNamespaceNotReady, "Namespace Not Ready"},
-    {0, kScReservationConflict, "Reservation Conflict"},
-    {0, kScFormatInProgress, "Format In Progress"},
-    {1, kScInvalidFormat, "Invalid Format"},
-    {1, kScConflictingAttributes, "Conflicting Attributes"},
-    {1, kScInvalidProtectionInformation, "Invalid Protection Information"},
-    {1, kScAttemptedWriteToReadOnlyRange, "Attempted Write to Read Only Range"},
-    {1, kScCommandSizeLimitExceeded, "Command Size Limit Exceeded"},
-    {1, kScIncompatibleNamespaceOrFormat, "Incompatible Namespace or Format"},
-    {1, kScFastCopyNotPossible, "Fast Copy Not Possible"},
-    {1, kScOverlappingIoRange, "Overlapping I/O Range"},
-    {1, kScInsufficientResources, "Insufficient Resources"},
-    {1, kScInvalidZoneOperationRequest, "Invalid Zone Operation Request"},
-    {1, kScZrwaResourcesUnavailable, "ZRWA Resources Unavailable"},
-    {1, kScZoneBoundaryError, "Zone Boundary Error"},
-    {1, kScZoneIsFull, "Zone Is Full"},
-    {1, kScZoneIsReadOnly, "Zone Is Read Only"},
-    {1, kScZoneIsOffline, "Zone Is Offline"},
-    {1, kScZoneInvalidWrite, "Zone Invalid Write"},
-    {1, kScTooManyActiveZones, "Too Many Active Zones"},
-    {1, kScTooManyOpenZones, "Too Many Open Zones"},
-    {1, kScInvalidZoneStateTransition, "Invalid Zone State Transition"},
-    {2, kScWriteFault, "Write Fault"},
-    {2, kScUnrecoveredReadError, "Unrecovered Read Error"},
-    {2, kScEndToEndGuardCheckError, "End-to-end Guard Check Error"},
-    {2, kScEndToEndApplicationTagCheckError, "End-to-end Application Tag Check Error"},
-    {2, kScEndToEndReferenceTagCheckError, "End-to-end Reference Tag Check Error"},
-    {2, kScCompareFailure, "Compare Failure"},
-    {2, kScAccessDenied, "Access Denied"},
-    {2, kScDeallocatedOrUnwrittenLogicalBlock, "Deallocated or Unwritten Logical Block"},
-    {2, kScEndToEndStorageTagCheckError, "End-to-end Storage Tag Check Error"},
-    {3, kScInternalPathError, "Internal Path Error"},
-    {3, kScAsymmetricAccessPersistentLoss, "Asymmetric Access Persistent Loss"},
-    {3, kScAsymmetricAccessInaccessible, "Asymmetric Access Inaccessible"},
-    {3, kScAsymmetricAccessTransition, "Asymmetric Access Transition"},
-    {3, kScControllerPathingError, "Controller Pathing Error"},
-    {3, kScHostPathingError, "Host Pathing Error"},
-    {3, kScCommandAbortedByHost, "Command Aborted By Host"},
+    {kGeneric, kScInvalidNamespaceOrFormat, "Invalid Namespace or Format"},
+    {kGeneric, kScCommandSequenceError, "Command Sequence Error"},
+    {kGeneric, kScDataSglLengthInvalid, "Data SGL Length Invalid"},
+    {kGeneric, kScMetadataSglLengthInvalid, "Metadata SGL Length Invalid"},
+    {kGeneric, kScNamespaceIsWriteProtected, "Namespace is Write Protected"},
+    {kGeneric, kScCommandInterrupted, "Command Interrupted"},
+    {kGeneric, kScTransientTransportError, "Transient Transport Error"},
+    {kGeneric, kScLbaOutOfRange, "LBA Out of Range"},
+    {kGeneric, kScCapacityExceeded, "Capacity Exceeded"},
+    {kGeneric, kScNamespaceNotReady, "Namespace Not Ready"},
+    {kGeneric, kScReservationConflict, "Reservation Conflict"},
+    {kGeneric, kScFormatInProgress, "Format In Progress"},
+    {kCommandSpecific, kScInvalidFormat, "Invalid Format"},
+    {kCommandSpecific, kScConflictingAttributes, "Conflicting Attributes"},
+    {kCommandSpecific, kScInvalidProtectionInformation, "Invalid Protection Information"},
+    {kCommandSpecific, kScAttemptedWriteToReadOnlyRange, "Attempted Write to Read Only Range"},
+    {kCommandSpecific, kScCommandSizeLimitExceeded, "Command Size Limit Exceeded"},
+    {kCommandSpecific, kScIncompatibleNamespaceOrFormat, "Incompatible Namespace or Format"},
+    {kCommandSpecific, kScFastCopyNotPossible, "Fast Copy Not Possible"},
+    {kCommandSpecific, kScOverlappingIoRange, "Overlapping I/O Range"},
+    {kCommandSpecific, kScInsufficientResources, "Insufficient Resources"},
+    {kCommandSpecific, kScInvalidZoneOperationRequest, "Invalid Zone Operation Request"},
+    {kCommandSpecific, kScZrwaResourcesUnavailable, "ZRWA Resources Unavailable"},
+    {kCommandSpecific, kScZoneBoundaryError, "Zone Boundary Error"},
+    {kCommandSpecific, kScZoneIsFull, "Zone Is Full"},
+    {kCommandSpecific, kScZoneIsReadOnly, "Zone Is Read Only"},
+    {kCommandSpecific, kScZoneIsOffline, "Zone Is Offline"},
+    {kCommandSpecific, kScZoneInvalidWrite, "Zone Invalid Write"},
+    {kCommandSpecific, kScTooManyActiveZones, "Too Many Active Zones"},
+    {kCommandSpecific, kScTooManyOpenZones, "Too Many Open Zones"},
+    {kCommandSpecific, kScInvalidZoneStateTransition, "Invalid Zone State Transition"},
+    {kMedia, kScWriteFault, "Write Fault"},
+    {kMedia, kScUnrecoveredReadError, "Unrecovered Read Error"},
+    {kMedia, kScEndToEndGuardCheckError, "End-to-end Guard Check Error"},
+    {kMedia, kScEndToEndApplicationTagCheckError, "End-to-end Application Tag Check Error"},
+    {kMedia, kScEndToEndReferenceTagCheckError, "End-to-end Reference Tag Check Error"},
+    {kMedia, kScCompareFailure, "Compare Failure"},
+    {kMedia, kScAccessDenied, "Access Denied"},
+    {kMedia, kScDeallocatedOrUnwrittenLogicalBlock, "Deallocated or Unwritten Logical Block"},
+    {kMedia, kScEndToEndStorageTagCheckError, "End-to-end Storage Tag Check Error"},
+    {kPath, kScInternalPathError, "Internal Path Error"},
+    {kPath, kScAsymmetricAccessPersistentLoss, "Asymmetric Access Persistent Loss"},
+    {kPath, kScAsymmetricAccessInaccessible, "Asymmetric Access Inaccessible"},
+    {kPath, kScAsymmetricAccessTransition, "Asymmetric Access Transition"},
+    {kPath, kScControllerPathingError, "Controller Pathing Error"},
+    {kPath, kScHostPathingError, "Host Pathing Error"},
+    {kPath, kScCommandAbortedByHost, "Command Aborted By Host"},
 };
 
 constexpr std::string_view kSctNames[8] = {
@@ -117,9 +123,11 @@ std::string_view status_code_type_name(std::uint8_t sct) { return kSctNames[sct 
 
 std::string_view status_name(const Status& status) {
   for (const auto& row : kStatusNames) {
-    if (row.sct == status.sct && row.sc == status.sc) return row.name;
+    if (row.sct == status.type() && row.sc == status.sc) return row.name;
   }
-  if (status.sct == 7 || status.sc >= 0xC0) return "Vendor Specific";
+  if (status.type() == StatusCodeType::kVendorSpecific || status.sc >= 0xC0) {
+    return "Vendor Specific";
+  }
   return "Reserved";
 }
 

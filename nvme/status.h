@@ -34,7 +34,7 @@ struct Status {
   bool more = false;     // M: more status information in the Error Information log page
   bool dnr = false;      // Do Not Retry
 
-  bool ok() const { return sct == 0 && sc == kScSuccessfulCompletion; }
+  bool ok() const { return type() == StatusCodeType::kGeneric && sc == kScSuccessfulCompletion; }
   StatusCodeType type() const { return static_cast<StatusCodeType>(sct); }
 
   // The 15-bit value the Linux NVMe driver returns from passthrough (bits 14:0).
@@ -46,10 +46,18 @@ struct Status {
 
   // Named constructors. DNR is set on the conditions a retry cannot fix.
   static Status success() { return {}; }
-  static Status generic(std::uint8_t sc, bool dnr) { return {0, sc, 0, false, dnr}; }
-  static Status command_specific(std::uint8_t sc, bool dnr) { return {1, sc, 0, false, dnr}; }
-  static Status media(std::uint8_t sc, bool dnr) { return {2, sc, 0, false, dnr}; }
-  static Status path(std::uint8_t sc, bool dnr) { return {3, sc, 0, false, dnr}; }
+  static Status generic(std::uint8_t sc, bool dnr) {
+    return {sct_value(StatusCodeType::kGeneric), sc, 0, false, dnr};
+  }
+  static Status command_specific(std::uint8_t sc, bool dnr) {
+    return {sct_value(StatusCodeType::kCommandSpecific), sc, 0, false, dnr};
+  }
+  static Status media(std::uint8_t sc, bool dnr) {
+    return {sct_value(StatusCodeType::kMediaAndDataIntegrity), sc, 0, false, dnr};
+  }
+  static Status path(std::uint8_t sc, bool dnr) {
+    return {sct_value(StatusCodeType::kPathRelated), sc, 0, false, dnr};
+  }
   static Status invalid_command_opcode() { return generic(kScInvalidCommandOpcode, true); }
   static Status invalid_field_in_command() { return generic(kScInvalidFieldInCommand, true); }
   static Status internal_error() { return generic(kScInternalError, false); }

@@ -27,7 +27,7 @@ ScsiResponse good_with(std::uint64_t transfer_length) {
 }
 
 bool is_compare_failure(const nvme::Status& s) {
-  return s.sct == static_cast<std::uint8_t>(nvme::StatusCodeType::kMediaAndDataIntegrity) &&
+  return s.type() == nvme::StatusCodeType::kMediaAndDataIntegrity &&
          s.sc == nvme::kScCompareFailure;
 }
 

@@ -11,10 +11,10 @@ namespace {
 using scsi::SenseKey;
 using S = scsi::Status;
 
-constexpr std::uint8_t kGeneric = 0;
-constexpr std::uint8_t kCommandSpecific = 1;
-constexpr std::uint8_t kMedia = 2;
-constexpr std::uint8_t kPath = 3;
+constexpr std::uint8_t kGeneric = nvme::sct_value(nvme::StatusCodeType::kGeneric);
+constexpr std::uint8_t kCommandSpecific = nvme::sct_value(nvme::StatusCodeType::kCommandSpecific);
+constexpr std::uint8_t kMedia = nvme::sct_value(nvme::StatusCodeType::kMediaAndDataIntegrity);
+constexpr std::uint8_t kPath = nvme::sct_value(nvme::StatusCodeType::kPathRelated);
 
 // NVM Express SCSI Translation Reference 1.5 (as Linux's old drivers/nvme/host/scsi.c and
 // SPDK's lib/scsi/scsi_nvme.c implement it) and, marked, xgate's own choices for codes it
