@@ -33,12 +33,12 @@ bool all_zero(std::span<const std::uint8_t> bytes) {
 }
 
 Sense corrupt(std::size_t at, std::optional<std::uint8_t> bit, std::string why) {
-  return Sense::invalid_token_operation(0x05, FieldRef::param(at, bit)).because(std::move(why));
+  return Sense::token_corrupt(FieldRef::param(at, bit)).because(std::move(why));
 }
 
 // A designator error from decode_designator() becomes "ROD token corrupt" at the same byte.
 Sense corrupt_from(const Sense& designator_error, std::string why) {
-  Sense s = Sense::invalid_token_operation(0x05, designator_error.field);
+  Sense s = Sense::token_corrupt(designator_error.field);
   return std::move(s).because(std::move(why) + ": " + designator_error.why);
 }
 
@@ -155,7 +155,7 @@ Result<RodToken> decode_rod_token(ByteReader& r) {
   if (!token_reader) {
     // In a WRITE USING TOKEN the caller has already checked that 512 bytes are present;
     // a short token elsewhere (tools, RRTI consumers) is an invalid token length too.
-    return Sense::invalid_token_operation(0x0A).because("ROD token shorter than 512 bytes");
+    return Sense::invalid_token_length().because("ROD token shorter than 512 bytes");
   }
   ByteReader& t = *token_reader;
   const std::size_t start = t.offset();

@@ -76,6 +76,12 @@ Sense Sense::illegal_request(std::uint8_t asc, std::uint8_t ascq, std::optional<
 }
 Sense Sense::invalid_command_operation_code(FieldRef at) { return illegal(0x20, 0x00, at); }
 Sense Sense::invalid_field_in_cdb(FieldRef at) { return illegal(0x24, 0x00, at); }
+Sense Sense::invalid_field_in_cdb() { return illegal(0x24, 0x00, std::nullopt); }
+Sense Sense::invalid_field_in_command_information_unit() {
+  return illegal(0x0E, 0x03, std::nullopt);
+}
+Sense Sense::logical_unit_not_supported() { return illegal(0x25, 0x00, std::nullopt); }
+Sense Sense::saving_parameters_not_supported(FieldRef at) { return illegal(0x39, 0x00, at); }
 Sense Sense::invalid_field_in_param_list(FieldRef at) { return illegal(0x26, 0x00, at); }
 Sense Sense::parameter_not_supported(FieldRef at) { return illegal(0x26, 0x01, at); }
 Sense Sense::parameter_value_invalid(FieldRef at) { return illegal(0x26, 0x02, at); }
@@ -149,6 +155,11 @@ Sense Sense::hardware_error(std::uint8_t asc, std::uint8_t ascq) {
 Sense Sense::aborted_command(std::uint8_t asc, std::uint8_t ascq) {
   return make(SenseKey::kAbortedCommand, asc, ascq);
 }
+Sense Sense::data_phase_error() { return aborted_command(0x4B, 0x00); }
+Sense Sense::invalid_target_port_transfer_tag_received() { return aborted_command(0x4B, 0x01); }
+Sense Sense::too_much_write_data() { return aborted_command(0x4B, 0x02); }
+Sense Sense::data_offset_error() { return aborted_command(0x4B, 0x05); }
+Sense Sense::protocol_service_crc_error() { return aborted_command(0x47, 0x05); }
 
 // ---------------------------------------------------------------- encoders
 

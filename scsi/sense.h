@@ -99,6 +99,12 @@ struct Sense {
                                std::optional<FieldRef> at = std::nullopt);
   static Sense invalid_command_operation_code(FieldRef at = FieldRef::cdb(0));     // 20/00
   static Sense invalid_field_in_cdb(FieldRef at);                                  // 24/00
+  // 24/00 without a field pointer: no single CDB field is at fault (an iSCSI EXPECTED DATA
+  // TRANSFER LENGTH over the LU's limit, refused before the CDB is decoded).
+  static Sense invalid_field_in_cdb();                                             // 24/00
+  static Sense invalid_field_in_command_information_unit();                        // 0E/03
+  static Sense logical_unit_not_supported();                                       // 25/00
+  static Sense saving_parameters_not_supported(FieldRef at);                       // 39/00
   static Sense invalid_field_in_param_list(FieldRef at);                           // 26/00
   static Sense parameter_not_supported(FieldRef at);                               // 26/01
   static Sense parameter_value_invalid(FieldRef at);                               // 26/02
@@ -117,6 +123,10 @@ struct Sense {
   static Sense invalid_token_operation(std::uint8_t ascq, std::optional<FieldRef> at = {});
   static Sense token_unknown() { return invalid_token_operation(0x04); }
   static Sense invalid_token_length(FieldRef at) { return invalid_token_operation(0x0A, at); }
+  static Sense invalid_token_length() { return invalid_token_operation(0x0A); }
+  static Sense token_corrupt(std::optional<FieldRef> at) {
+    return invalid_token_operation(0x05, at);
+  }
 
   // ---- COPY ABORTED, found while processing segment `segment` (SPC-4 5.17.7.4) ----
   // Generic: key 0Ah with the given ASC/ASCQ and segment number.
@@ -141,6 +151,13 @@ struct Sense {
   static Sense medium_error(std::uint8_t asc, std::uint8_t ascq);
   static Sense hardware_error(std::uint8_t asc, std::uint8_t ascq);
   static Sense aborted_command(std::uint8_t asc, std::uint8_t ascq);
+  // ABORTED COMMAND for transport errors of a task (SPC-4 table "ASC and ASCQ
+  // assignments"; RFC 7143 uses them for iSCSI data and digest errors).
+  static Sense data_phase_error();                           // 4B/00
+  static Sense invalid_target_port_transfer_tag_received();  // 4B/01
+  static Sense too_much_write_data();                        // 4B/02
+  static Sense data_offset_error();                          // 4B/05
+  static Sense protocol_service_crc_error();                 // 47/05
 };
 
 template <class T>

@@ -117,7 +117,7 @@ void block_descriptor(base::ByteWriter& w, const Geometry& g, bool long_lba) {
 void NvmeLu::mode_sense(const ExchangePtr& x) {
   const ModeSenseCdb c = decode_mode_sense(x->cdb());
   if (c.pc == PageControl::kSaved) {
-    return x->fail(Sense::illegal_request(0x39, 0x00, FieldRef::cdb(2, 7))
+    return x->fail(Sense::saving_parameters_not_supported(FieldRef::cdb(2, 7))
                        .because("SAVING PARAMETERS NOT SUPPORTED"));
   }
   std::vector<std::uint8_t> codes;

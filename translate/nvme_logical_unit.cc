@@ -123,8 +123,8 @@ std::optional<BlockDataOut> block_data_out(const ExchangePtr& x, std::uint64_t b
   const std::span<const std::uint8_t> all(x->command.data_out);
   if (all.size() >= wanted) return BlockDataOut{all.first(wanted), blocks};
   if (all.size() % block_size != 0) {
-    x->fail(scsi::Sense::illegal_request(0x0E, 0x03)
-                .because("Data-Out ends inside a block: nothing is written"),
+    x->fail(scsi::Sense::invalid_field_in_command_information_unit().because(
+                "Data-Out ends inside a block: nothing is written"),
             wanted);
     return std::nullopt;
   }

@@ -22,9 +22,6 @@ constexpr std::uint8_t kSelectAll = 0x02;
 // PERIPHERAL QUALIFIER 011b / DEVICE TYPE 1Fh: no logical unit here (SPC-4 6.6.2).
 constexpr scsi::Peripheral kNoUnit{0x3, 0x1F};
 
-// LOGICAL UNIT NOT SUPPORTED (SPC-4 table 49).
-scsi::Sense lu_not_supported() { return scsi::Sense::illegal_request(0x25, 0x00); }
-
 // SAM-5 4.7.7: LUNs below 256 as peripheral device addressing (00b), the rest up to 16383
 // as flat space addressing (01b); the 8-byte LUN is the first level, zero padded.
 void encode_lun(base::ByteWriter& w, std::uint64_t lun) {
@@ -182,10 +179,10 @@ void ScsiTarget::execute(ScsiCommand command, ScsiCompletion done) {
   if (op == kInquiry && command.cdb.size() >= 6) return done(absent_inquiry(command.cdb));
   if (op == kRequestSense && command.cdb.size() >= 6) {
     const bool desc = base::bit(command.cdb[1], 0);
-    return done(
-        ScsiResponse::with_data(scsi::encode_sense(lu_not_supported(), desc), command.cdb[4]));
+    return done(ScsiResponse::with_data(
+        scsi::encode_sense(scsi::Sense::logical_unit_not_supported(), desc), command.cdb[4]));
   }
-  done(ScsiResponse::check_condition(lu_not_supported(), false));
+  done(ScsiResponse::check_condition(scsi::Sense::logical_unit_not_supported(), false));
 }
 
 }  // namespace xg::translate

@@ -138,7 +138,7 @@ void Connection::on_read_error(const iscsi::PduReadError& error) {
     if (error.error.code == iscsi::PduErrorCode::kDataDigest) {
       auto bhs = iscsi::decode_bhs(error.rejected_header);
       if (bhs && iscsi::opcode_of(*bhs) == iscsi::Opcode::kScsiDataOut) {
-        fail_task(bhs->initiator_task_tag, scsi::Sense::aborted_command(0x47, 0x05));
+        fail_task(bhs->initiator_task_tag, scsi::Sense::protocol_service_crc_error());
       }
     }
   }

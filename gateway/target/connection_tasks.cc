@@ -30,9 +30,6 @@ constexpr std::uint8_t kTmfReassignNotSupported = 4;
 constexpr std::uint8_t kTmfNotSupported = 5;
 constexpr std::uint8_t kTmfRejected = 255;
 
-// SPC-4 Annex D: transport data errors, ABORTED COMMAND.
-scsi::Sense data_phase_error(std::uint8_t ascq) { return scsi::Sense::aborted_command(0x4B, ascq); }
-
 }  // namespace
 
 void Connection::on_scsi_command(iscsi::Pdu pdu, const iscsi::ScsiCommand& command) {
@@ -64,7 +61,7 @@ void Connection::on_scsi_command(iscsi::Pdu pdu, const iscsi::ScsiCommand& comma
     return;
   }
   if (pdu.data.size() > command.expected_data_transfer_length) {
-    fail_task(itt, data_phase_error(0x02));  // TOO MUCH WRITE DATA
+    fail_task(itt, scsi::Sense::too_much_write_data());
     return;
   }
   if (writes) {
@@ -73,7 +70,7 @@ void Connection::on_scsi_command(iscsi::Pdu pdu, const iscsi::ScsiCommand& comma
     if (limit != 0 && command.expected_data_transfer_length > limit) {
       // Refused before any data is gathered, so memory stays bounded; SBC-4 5.x MAXIMUM
       // TRANSFER LENGTH in VPD B0h tells the initiator the limit.
-      fail_task(itt, scsi::Sense::illegal_request(0x24, 0x00));
+      fail_task(itt, scsi::Sense::invalid_field_in_cdb());
       return;
     }
     task.data_out = std::move(pdu.data);
@@ -102,21 +99,21 @@ void Connection::on_data_out(const iscsi::Pdu& pdu, const iscsi::ScsiDataOut& da
   Task& task = it->second;
   const bool solicited = data_out.target_transfer_tag != iscsi::kReservedTag;
   if (solicited && data_out.target_transfer_tag != task.r2t_ttt) {
-    fail_task(itt, data_phase_error(0x01));  // INVALID TARGET PORT TRANSFER TAG RECEIVED
+    fail_task(itt, scsi::Sense::invalid_target_port_transfer_tag_received());
     return;
   }
   if (data_out.data_sn != task.next_data_sn) {
-    fail_task(itt, data_phase_error(0x00));  // DATA PHASE ERROR: DataSN out of order
+    fail_task(itt, scsi::Sense::data_phase_error());  // DataSN out of order
     return;
   }
   if (data_out.buffer_offset != task.received) {
-    fail_task(itt, data_phase_error(0x05));  // DATA OFFSET ERROR
+    fail_task(itt, scsi::Sense::data_offset_error());
     return;
   }
   const std::uint64_t end = std::uint64_t{task.received} + pdu.data.size();
   const std::uint64_t allowed = solicited ? task.r2t_end : task.unsolicited_limit;
   if (end > allowed) {
-    fail_task(itt, data_phase_error(0x02));  // TOO MUCH WRITE DATA
+    fail_task(itt, scsi::Sense::too_much_write_data());
     return;
   }
   if (task.data_out.size() < end) task.data_out.resize(end);

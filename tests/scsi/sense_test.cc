@@ -157,3 +157,44 @@ TEST_CASE("Sense: describe() names key, ASC/ASCQ, segment and pointer", "[scsi][
         "ILLEGAL REQUEST 26/09 UNSUPPORTED SEGMENT DESCRIPTOR TYPE CODE; field pointer: "
         "parameter list byte 48 - type 03h");
 }
+
+TEST_CASE("Sense: the named constructors that replaced ASC/ASCQ numbers at call sites give "
+          "the same key, ASC/ASCQ and field pointer (SPC-4 table \"ASC and ASCQ assignments\")",
+          "[scsi][sense]") {
+  struct Row {
+    Sense named;
+    SenseKey key;
+    std::uint8_t asc;
+    std::uint8_t ascq;
+    std::optional<FieldRef> field;
+  };
+  const FieldRef cdb_2_7 = FieldRef::cdb(2, 7);
+  const FieldRef param_8 = FieldRef::param(8);
+  const Row rows[] = {
+      {Sense::invalid_field_in_cdb(), SenseKey::kIllegalRequest, 0x24, 0x00, std::nullopt},
+      {Sense::invalid_field_in_command_information_unit(), SenseKey::kIllegalRequest, 0x0E, 0x03,
+       std::nullopt},
+      {Sense::logical_unit_not_supported(), SenseKey::kIllegalRequest, 0x25, 0x00, std::nullopt},
+      {Sense::saving_parameters_not_supported(cdb_2_7), SenseKey::kIllegalRequest, 0x39, 0x00,
+       cdb_2_7},
+      {Sense::token_corrupt(param_8), SenseKey::kIllegalRequest, 0x23, 0x05, param_8},
+      {Sense::invalid_token_length(), SenseKey::kIllegalRequest, 0x23, 0x0A, std::nullopt},
+      {Sense::power_on_reset_or_bus_device_reset_occurred(), SenseKey::kUnitAttention, 0x29, 0x00,
+       std::nullopt},
+      {Sense::mode_parameters_changed(), SenseKey::kUnitAttention, 0x2A, 0x01, std::nullopt},
+      {Sense::capacity_data_has_changed(), SenseKey::kUnitAttention, 0x2A, 0x09, std::nullopt},
+      {Sense::data_phase_error(), SenseKey::kAbortedCommand, 0x4B, 0x00, std::nullopt},
+      {Sense::invalid_target_port_transfer_tag_received(), SenseKey::kAbortedCommand, 0x4B, 0x01,
+       std::nullopt},
+      {Sense::too_much_write_data(), SenseKey::kAbortedCommand, 0x4B, 0x02, std::nullopt},
+      {Sense::data_offset_error(), SenseKey::kAbortedCommand, 0x4B, 0x05, std::nullopt},
+      {Sense::protocol_service_crc_error(), SenseKey::kAbortedCommand, 0x47, 0x05, std::nullopt},
+  };
+  for (const Row& row : rows) {
+    INFO(xg::scsi::describe(row.named));
+    CHECK(row.named.key == row.key);
+    CHECK(int{row.named.asc} == int{row.asc});
+    CHECK(int{row.named.ascq} == int{row.ascq});
+    CHECK(row.named.field == row.field);
+  }
+}
