@@ -102,6 +102,12 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
     std::size_t first_incomplete = 0;
     std::uint64_t partial = 0;
   };
+  // How the copy ended, read under mutex_ by the launch() that saw it end.
+  struct Ended {
+    Measured measured;
+    std::optional<Failure> failure;
+    bool stopped = false;
+  };
 
   // ---- Resolution (SPC-4 5.17.7.4: errors here abort at this segment) ----
 
@@ -200,7 +206,7 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
   // step is submitted when its slot is granted, and keeps it through its retries.
   void launch() {
     std::vector<std::size_t> to_request;
-    bool finished = false;
+    std::optional<Ended> ended;
     {
       std::lock_guard lock(mutex_);
       while (!failure_ && !stopped_ && next_ < plan_.steps.size() && in_flight_ < kMaxInFlight) {
@@ -208,16 +214,20 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
         to_request.push_back(next_++);
         ++in_flight_;
       }
-      finished =
-          in_flight_ == 0 && (failure_ || stopped_ || next_ == plan_.steps.size()) && !answered_;
-      if (finished) answered_ = true;
+      if (in_flight_ == 0 && (failure_ || stopped_ || next_ == plan_.steps.size()) &&
+          !answered_) {
+        answered_ = true;
+        // Read once, here: stop() may still run (task management, another thread) and
+        // writes stopped_ under mutex_ while the answer is being built.
+        ended = Ended{measure(), failure_, stopped_};
+      }
     }
     CopyScheduler& scheduler = request_.manager->scheduler();
     for (std::size_t step : to_request) {
       scheduler.acquire(slot_device(step), request_.job_id,
                         [self = shared_from_this(), step] { self->issue(step); });
     }
-    if (finished) finish();
+    if (ended) finish(*ended);
   }
 
   // The device a step's first command goes to: the one whose queue its slot stands for.
@@ -441,7 +451,7 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
     return prefixes;
   }
 
-  // Called with mutex_ held (or once nothing can change any more).
+  // Called with mutex_ held.
   Measured measure() const {
     Measured m;
     m.progress.operation_counter = operation_counter_;
@@ -463,25 +473,21 @@ class NvmeCopyJob final : public CopyJob, public std::enable_shared_from_this<Nv
     return m;
   }
 
-  void finish() {
-    Measured m;
-    {
-      std::lock_guard lock(mutex_);
-      m = measure();
-    }
+  void finish(const Ended& ended) {
+    const Measured& m = ended.measured;
     const bool all_done = m.first_incomplete == extents_.size();
     CopyOutcome outcome;
     outcome.progress = m.progress;
-    if (failure_) {
+    if (ended.failure) {
       const CopyExtent& failed = extents_.at(m.first_incomplete);
       Sense s = Sense::third_party_device_failure(failed.segment);
-      const TranslatedStatus translated = translate_status(failure_->status);
+      const TranslatedStatus translated = translate_status(ended.failure->status);
       if (translated.sense)
-        s.forwarded.push_back(forwarded(*translated.sense, failure_->read_side));
+        s.forwarded.push_back(forwarded(*translated.sense, ended.failure->read_side));
       if (m.partial > 0) s.information = failed.blocks - m.partial;
       outcome.result = CopyOutcome::Result::kCompletedWithErrors;
-      outcome.sense = std::move(s).because("NVMe " + nvme::describe(failure_->status));
-    } else if (stopped_ && (!all_done || abort_)) {
+      outcome.sense = std::move(s).because("NVMe " + nvme::describe(ended.failure->status));
+    } else if (ended.stopped && (!all_done || abort_)) {
       // SPC-4 6.3: COMMANDS CLEARED BY DEVICE SERVER at the segment it stopped in.
       const std::uint16_t at = all_done ? resolved_segments_ : extents_[m.first_incomplete].segment;
       Sense s = Sense::commands_cleared_by_device_server(at);
