@@ -280,17 +280,20 @@ void CopyManager::copy_operation_abort(const RecordKey& key, bool descriptor_sen
     auto running = record == records_.end() || !record->second.running
                        ? running_.end()
                        : running_.find(record->second.job_id);
-    if (running == running_.end()) {
-      // SPC-4 6.3: no copy operation with this LIST IDENTIFIER is being processed.
-      return done(ScsiResponse::check_condition(Sense::invalid_field_in_cdb(FieldRef::cdb(2))
-                                                    .because("no running copy with that list ID"),
-                                                descriptor_sense));
+    if (running != running_.end()) {
+      // GOOD once every NVMe command the copy started has completed (SPC-4 6.3).
+      running->second.when_finished.push_back(
+          [done = std::move(done)]() mutable { done(ScsiResponse::good()); });
+      running->second.stop_requested = true;
+      job = running->second.job;
     }
-    // GOOD once every NVMe command the copy started has completed (SPC-4 6.3).
-    running->second.when_finished.push_back(
-        [done = std::move(done)]() mutable { done(ScsiResponse::good()); });
-    running->second.stop_requested = true;
-    job = running->second.job;
+  }
+  if (!job) {
+    // SPC-4 6.3: no copy operation with this LIST IDENTIFIER is being processed. Answered
+    // outside mutex_, like every completion.
+    return done(ScsiResponse::check_condition(
+        Sense::invalid_field_in_cdb(FieldRef::cdb(2)).because("no running copy with that list ID"),
+        descriptor_sense));
   }
   job->stop();
 }
