@@ -129,6 +129,22 @@ Sense Sense::copy_segment_granularity_violation(std::uint16_t segment) {
 Sense Sense::commands_cleared_by_device_server(std::uint16_t segment) {
   return copy_aborted(segment, 0x2F, 0x02);
 }
+Sense Sense::copy_aborted_unsupported_segment_type(std::uint16_t segment) {
+  return copy_aborted(segment, 0x26, 0x09);
+}
+Sense Sense::copy_aborted_forwarded(std::uint16_t segment, ForwardedSense cscd) {
+  Sense s = copy_aborted(segment, 0x00, 0x00);
+  s.forwarded.push_back(std::move(cscd));
+  return s;
+}
+
+ForwardedSense forwarded_check_condition(const Sense& sense, ForwardedSense::Source source) {
+  ForwardedSense f;
+  f.source = source;
+  f.status = static_cast<std::uint8_t>(Status::kCheckCondition);
+  f.sense = encode_fixed(sense);
+  return f;
+}
 
 Sense Sense::completed_extended_copy_information(std::uint32_t segments) {
   Sense s = make(SenseKey::kCompleted, 0x00, 0x20);

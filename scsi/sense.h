@@ -137,6 +137,10 @@ struct Sense {
   static Sense unexpected_inexact_segment(std::uint16_t segment);                  // 26/0A
   static Sense copy_segment_granularity_violation(std::uint16_t segment);          // 26/0D
   static Sense commands_cleared_by_device_server(std::uint16_t segment);           // 2F/02
+  // A segment of a type the copy manager does not process.                          // 26/09
+  static Sense copy_aborted_unsupported_segment_type(std::uint16_t segment);
+  // The cause is the CSCD's own status and sense, forwarded (SPC-4 5.17.7.4).         // 00/00
+  static Sense copy_aborted_forwarded(std::uint16_t segment, ForwardedSense cscd);
 
   // ---- others ----
   static Sense completed_extended_copy_information(std::uint32_t segments);  // 0F 00/20
@@ -166,6 +170,9 @@ using Result = base::Result<T, Sense>;
 // Fixed format (70h/71h, SPC-4 4.5.3): 18 bytes plus forwarded areas after byte 17.
 // INFORMATION above 32 bits does not fit: VALID is cleared and the field left 0.
 std::vector<std::uint8_t> encode_fixed(const Sense& sense);
+
+// A CSCD's CHECK CONDITION with `sense`, as a copy manager forwards it (SPC-4 5.17.7.4).
+ForwardedSense forwarded_check_condition(const Sense& sense, ForwardedSense::Source source);
 
 // Descriptor format (72h/73h, SPC-4 4.5.2): information (00h), command-specific (01h),
 // sense-key specific (02h) and forwarded sense (0Ch) descriptors as needed. For COPY
