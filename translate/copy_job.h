@@ -1,23 +1,27 @@
-// One EXTENDED COPY (LID1 or LID4) in flight: resolve the segments' CSCDs to this target's
-// LUs, plan (copy_plan.h), execute the plan's NVMe commands, then answer and record the
-// outcome with the copy manager. Internal to translate/ (copy_manager.cc runs it).
+// One EXTENDED COPY (LID1 or LID4) in flight: it glues the CSCD resolver
+// (cscd_resolver.h), the planner (copy_plan.h) and the plan executor (plan_executor.h)
+// together, and turns what the executor reports into the SCSI answer: COPY ABORTED with
+// the segment and residual (SPC-4 5.17.7.4), the G_SENSE completion (SPC-4 6.4.1), and
+// the progress RECEIVE COPY STATUS shows (SPC-4 6.24). Internal to translate/
+// (copy_manager.cc runs it).
 //
 // Life of a job: create_copy_job() resolves and plans (no I/O); the manager registers it
 // (so COPY OPERATION ABORT and task management can find it) and then calls start(). The
-// job reports to CopyManager::finish() exactly once, after its last NVMe command has
-// completed, and then calls its completion (the originating command's, or nothing for a
-// background copy).
+// job reports to its owner's job_finished() exactly once, after its last NVMe command
+// has completed, and then calls its completion (the originating command's, or nothing for
+// a background copy).
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <set>
-#include <utility>
 #include <vector>
 
 #include "scsi/xcopy_params.h"
-#include "translate/copy_manager.h"
+#include "translate/copy_outcome.h"
+#include "translate/cscd_resolver.h"
+#include "translate/plan_executor.h"
+#include "translate/scsi_command.h"
 
 namespace xg::translate {
 
@@ -36,14 +40,23 @@ class CopyJob {
   virtual const std::set<std::uint64_t>& logical_units() const = 0;
 };
 
+// All a job needs of the copy manager that runs it: device slots and the retry timer for
+// its plan, and where to report its end. The job holds it by shared_ptr, so the manager
+// outlives every job and every pending retry.
+class CopyJobOwner : public PlanServices {
+ public:
+  // Exactly once per job, after its last NVMe command: record the outcome.
+  virtual void job_finished(std::uint64_t job_id, const CopyOutcome& outcome) = 0;
+};
+
 struct CopyJobRequest {
-  std::shared_ptr<CopyManager> manager;
-  std::uint64_t job_id = 0;  // the manager's handle: finish() names it
+  std::shared_ptr<CopyJobOwner> owner;
+  std::uint64_t job_id = 0;  // the owner's handle: job_finished() names it
   scsi::ExtendedCopyList list;
   std::uint64_t lun = 0;  // the LU the EXTENDED COPY was sent to (CSCD ID FFFFh)
   // The target's LUs that CSCDs may name; the job is created under the manager's lock,
   // so it gets them rather than asking.
-  std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> endpoints;
+  std::vector<LunEndpoint> endpoints;
   bool descriptor_sense = false;
   std::uint32_t transfer_length = 0;  // PARAMETER LIST LENGTH, for the response
   ScsiCompletion done;                // the originating command's; empty for a background copy

@@ -5,7 +5,6 @@
 
 #include "scsi/third_party_copy_cdb.h"
 #include "scsi/xcopy_params.h"
-#include "translate/copy_job.h"
 
 namespace xg::translate {
 namespace {
@@ -14,7 +13,8 @@ using scsi::FieldRef;
 using scsi::Sense;
 
 // 02h NUMBER OF BLOCKS is 16 bits (SPC-4 6.4.6.3); one segment also stays short enough
-// that ESXi's and Windows' few-second command timeouts hold (scsi-copy.md §12 item 21).
+// that the initiators' few-second command timeouts hold (Windows gives an offloaded copy
+// about 4 s, Microsoft's "Offloaded Data Transfers"; ESXi sends 4-16 MiB per XCOPY).
 constexpr std::uint64_t kMaxSegmentBlocks = 65535;
 constexpr std::uint64_t kMaxSegmentBytes = 64ULL << 20;
 constexpr std::uint64_t kReflinkGranularity = 4096;  // filesystem block of XFS/btrfs reflinks
@@ -79,8 +79,8 @@ const CopyEndpoint* CopyManager::endpoint(std::uint64_t lun) const {
   return it == endpoints_.end() ? nullptr : &it->second;
 }
 
-std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> CopyManager::endpoints_locked() const {
-  std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> out;
+std::vector<LunEndpoint> CopyManager::endpoints_locked() const {
+  std::vector<LunEndpoint> out;
   for (const auto& [lun, e] : endpoints_) out.emplace_back(lun, &e);
   return out;
 }
@@ -171,7 +171,7 @@ ScsiResponse CopyManager::extended_copy(const ScsiCommand& command, scsi::ListId
       return ScsiResponse::check_condition(*refused, descriptor_sense);
     }
     CopyJobRequest request;
-    request.manager = shared_from_this();
+    request.owner = shared_from_this();
     request.job_id = job_id;
     request.list = std::move(*list);
     request.lun = lun;
@@ -191,7 +191,7 @@ ScsiResponse CopyManager::extended_copy(const ScsiCommand& command, scsi::ListId
     CopyEvent& event = running.event;
     event.initiator_port = command.nexus->initiator_port;
     event.lun = lun;
-    if (key) event.list_id = std::get<3>(*key);
+    if (key) event.list_id = key->list_id;
     event.format = format;
     event.background = background;
     event.segments = segments;
@@ -221,10 +221,7 @@ std::optional<Sense> CopyManager::admit_locked(const std::optional<RecordKey>& k
   std::size_t of_nexus = 0;
   auto oldest = records_.end();
   for (auto it = records_.begin(); it != records_.end(); ++it) {
-    if (std::get<0>(it->first) != std::get<0>(*key) ||
-        std::get<1>(it->first) != std::get<1>(*key)) {
-      continue;
-    }
+    if (!it->first.same_nexus(*key)) continue;
     ++of_nexus;
     if (!it->second.running &&
         (oldest == records_.end() || it->second.sequence < oldest->second.sequence)) {
@@ -244,7 +241,7 @@ std::optional<Sense> CopyManager::admit_locked(const std::optional<RecordKey>& k
   return std::nullopt;
 }
 
-void CopyManager::finish(std::uint64_t job_id, const CopyOutcome& outcome) {
+void CopyManager::job_finished(std::uint64_t job_id, const CopyOutcome& outcome) {
   std::vector<std::function<void()>> waiting;
   CopyEvent event;
   {
@@ -332,15 +329,15 @@ void CopyManager::reset(std::optional<std::uint64_t> lun) {
       [&](const Running& r) {
         return !lun || r.lun == *lun || r.job->logical_units().contains(*lun);
       },
-      [&](const RecordKey& key) { return !lun || std::get<2>(key) == *lun; });
+      [&](const RecordKey& key) { return !lun || key.lun == *lun; });
 }
 
 void CopyManager::nexus_lost(const ItNexus& nexus) {
   // Foreground copies are tasks of the nexus; background ones go on (SPC-4 table 109).
   stop_where([&](const Running& r) { return !r.background && *r.nexus == nexus; },
              [&](const RecordKey& key) {
-               return std::get<0>(key) == nexus.initiator_port &&
-                      std::get<1>(key) == nexus.target_port;
+               return key.initiator_port == nexus.initiator_port &&
+                      key.target_port == nexus.target_port;
              });
 }
 

@@ -20,8 +20,9 @@
 //                                     ValidSegDescr accepts only 00/00, 08/04, 0D/02)
 //       an NVMe failure            -> 0D/01 THIRD PARTY DEVICE FAILURE with the NVMe status
 //                                     translated (status_map.h) and forwarded from the side
-//                                     that failed (nvme-copy.md §9.3); INFORMATION = the
-//                                     segment's blocks not copied, when some were
+//                                     that failed (the source for read errors, NVM Command
+//                                     Set 1.0 SCT 2h 81h-84h); INFORMATION = the segment's
+//                                     blocks not copied, when some were
 //       the copy was stopped       -> 2F/02 COMMANDS CLEARED BY DEVICE SERVER, INFORMATION
 //                                     as above
 //   - List IDs (SPC-4 5.17.4.2, 6.4.3.2): one status record per (I_T nexus, LU, list ID),
@@ -56,7 +57,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "scsi/copy_limits.h"
@@ -65,7 +65,8 @@
 #include "scsi/vpd_third_party_copy.h"
 #include "scsi/xcopy_params.h"
 #include "translate/copy_endpoint.h"
-#include "translate/copy_plan.h"
+#include "translate/copy_job.h"
+#include "translate/copy_outcome.h"
 #include "translate/copy_scheduler.h"
 #include "translate/delayed_tasks.h"
 #include "translate/scsi_command.h"
@@ -75,23 +76,6 @@ class Device;
 }
 
 namespace xg::translate {
-
-class CopyJob;
-
-// How far a copy got (SPC-4 6.24: only data written in order from the start counts).
-struct CopyProgress {
-  std::uint16_t segments_processed = 0;  // segments done completely, in list order
-  std::uint64_t bytes = 0;               // bytes written contiguously from the start
-  // NVMe commands that completed successfully, wrapping (RCS(LID4) OPERATION COUNTER).
-  std::uint16_t operation_counter = 0;
-};
-
-struct CopyOutcome {
-  enum class Result { kCompleted, kCompletedWithErrors, kTerminated };
-  Result result = Result::kCompleted;
-  CopyProgress progress;
-  std::optional<scsi::Sense> sense;  // kCompletedWithErrors and kTerminated
-};
 
 // What the copy manager tells its observer (the gateway logs it): a copy has started, or
 // has ended and how. Delivered outside the manager's lock, on the thread that started or
@@ -109,7 +93,7 @@ struct CopyEvent {
   std::chrono::steady_clock::duration elapsed{};  // kFinished
 };
 
-class CopyManager : public std::enable_shared_from_this<CopyManager> {
+class CopyManager : public CopyJobOwner, public std::enable_shared_from_this<CopyManager> {
  public:
   static constexpr std::size_t kMaxRecordsPerNexus = 32;
 
@@ -147,19 +131,25 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   // of a clock.
   std::size_t stopping_count() const;
   // Shares each device's copy command slots among the running copies (copy_scheduler.h).
-  CopyScheduler& scheduler() { return scheduler_; }
+  CopyScheduler& scheduler() override { return scheduler_; }
   // Runs a copy's delayed retries (translate/copy_retry.h).
-  DelayedTasks& retry_timer() { return retry_timer_; }
+  DelayedTasks& retry_timer() override { return retry_timer_; }
 
   // The endpoint of a LU (tests read its designators and device).
   const CopyEndpoint* endpoint(std::uint64_t lun) const;
 
-  // ---- used by the copy job (copy_job.cc) ----
-  using RecordKey = std::tuple<std::string, std::string, std::uint64_t, std::uint32_t>;
-  // The job ended (exactly once per job): record its outcome, wake who waits for it.
-  void finish(std::uint64_t job_id, const CopyOutcome& outcome);
-
  private:
+  // A status record's name (SPC-4 5.17.4.2): list IDs are per I_T nexus and LU.
+  struct RecordKey {
+    std::string initiator_port;
+    std::string target_port;
+    std::uint64_t lun = 0;
+    std::uint32_t list_id = 0;
+    auto operator<=>(const RecordKey&) const = default;
+    bool same_nexus(const RecordKey& other) const {
+      return initiator_port == other.initiator_port && target_port == other.target_port;
+    }
+  };
   struct Record {
     scsi::ListIdFormat format = scsi::ListIdFormat::kLid1;
     bool background = false;     // LID4 IMMED=1
@@ -205,7 +195,9 @@ class CopyManager : public std::enable_shared_from_this<CopyManager> {
   // (none when empty).
   void stop_where(const std::function<bool(const Running&)>& match,
                   const std::function<bool(const RecordKey&)>& discard);
-  std::vector<std::pair<std::uint64_t, const CopyEndpoint*>> endpoints_locked() const;
+  std::vector<LunEndpoint> endpoints_locked() const;
+  // CopyJobOwner: a job ended (exactly once per job); record its outcome, wake who waits.
+  void job_finished(std::uint64_t job_id, const CopyOutcome& outcome) override;
 
   mutable std::mutex mutex_;              // before any job's mutex (CopyJob::progress)
   std::condition_variable all_finished_;  // running_ became empty

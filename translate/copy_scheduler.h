@@ -2,7 +2,7 @@
 // COPY jobs together keep in flight on one device, and shares those slots round robin among
 // the jobs waiting for that device.
 //
-// Why: each copy job keeps up to 8 commands in flight on its own. Without a shared bound,
+// Why: each copy keeps up to kSlotsPerDevice commands in flight on its own. Without a shared bound,
 // a few concurrent copies fill the device's queue and the ordinary READ/WRITE of other
 // sessions wait behind them; and with first-come grants, one big copy (thousands of
 // commands queued) starves a small copy from another session. So:
@@ -20,7 +20,7 @@
 // release() and cancel().
 //
 // No threads, no timers, no exceptions of its own. The copy manager owns one; every
-// step of a copy job (translate/copy_job.cc) holds a slot while its commands run.
+// step of a copy plan (translate/plan_executor.h) holds a slot while its commands run.
 #pragma once
 
 #include <cstddef>
@@ -41,8 +41,9 @@ class CopyScheduler {
   using JobId = std::uint64_t;
   using Granted = std::function<void()>;
 
-  // The same depth as one job's own window (copy_job.cc kMaxInFlight): all copies together
-  // take what a single copy used to, the rest of the queue stays for host I/O.
+  // Also one plan's own window (plan_executor.h): all copies together take what a single
+  // copy may, the rest of the queue stays for host I/O. SPDK's bdev layer likewise keeps at
+  // most 8 children of a split copy in flight.
   static constexpr std::size_t kSlotsPerDevice = 8;
 
   // slots_per_device 0 is taken as 1: a scheduler that never grants would hang every copy.
