@@ -199,7 +199,7 @@ class CopyManager : public CopyJobOwner, public std::enable_shared_from_this<Cop
   // CopyJobOwner: a job ended (exactly once per job); record its outcome, wake who waits.
   void job_finished(std::uint64_t job_id, const CopyOutcome& outcome) override;
 
-  mutable std::mutex mutex_;              // before any job's mutex (CopyJob::progress)
+  mutable std::mutex mutex_;              // before any PlanExecutor's (progress() under it)
   std::condition_variable all_finished_;  // running_ became empty
   std::map<std::uint64_t, CopyEndpoint> endpoints_;
   std::map<const nvme::Device*, std::uint32_t> controllers_;
