@@ -122,6 +122,7 @@ struct Server::Impl {
     acceptor.async_accept(asio::make_strand(io), [this, &acceptor](
                                                      const boost::system::error_code& error,
                                                      asio::ip::tcp::socket socket) {
+      if (!accepting) return;  // stop() closed the acceptors: never re-arm a closed one
       if (error) {
         if (error != asio::error::operation_aborted) {
           spdlog::warn("accept failed: {}", error.message());
@@ -140,6 +141,12 @@ struct Server::Impl {
   asio::io_context io;
   ServerContext context;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
+  // The acceptors live on one strand, and stop() closes them there: an accept completion
+  // running on another server thread while the close ran re-armed the closed acceptor,
+  // which failed at once with EBADF, forever, so run() never returned (seen as a hung
+  // test teardown under load).
+  asio::strand<asio::io_context::executor_type> accept_strand = asio::make_strand(io);
+  bool accepting = true;  // on accept_strand only
   std::atomic<std::uint64_t> next_connection_id{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
 };
@@ -160,7 +167,7 @@ bool Server::listen(std::string& why) {
       why = "portal " + portal.address + ": not an IP address";
       return false;
     }
-    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(impl_->io);
+    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(impl_->accept_strand);
     const asio::ip::tcp::endpoint endpoint(address, portal.port);
     acceptor->open(endpoint.protocol(), ec);
     if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
@@ -199,11 +206,14 @@ void Server::run() {
 
 void Server::stop() {
   if (!impl_) return;
-  asio::post(impl_->io, [this] {
+  asio::post(impl_->accept_strand, [this] {
+    impl_->accepting = false;
     for (auto& acceptor : impl_->acceptors) {
       boost::system::error_code ignored;
       acceptor->close(ignored);
     }
+  });
+  asio::post(impl_->io, [this] {
     for (auto& connection : impl_->context.connections()) connection->close("server stopping");
     // In-flight commands hold their own work guards, so run() returns only after them.
     impl_->keep_running.reset();
